@@ -1,0 +1,1 @@
+"""nextsteps: ranked, explained next steps when cancer second opinions differ."""

@@ -1,0 +1,27 @@
+"""POST /v1/recommendations: opinions in, ranked and explained next steps out."""
+
+from fastapi import APIRouter
+
+from service.api.deps import RecommenderDep
+from service.models import RecommendationRequest, RecommendationResponse
+from service.problems import PROBLEM_RESPONSES
+
+router = APIRouter(prefix="/v1", tags=["recommendations"])
+
+
+@router.post(
+    "/recommendations",
+    operation_id="recommendations-create",
+    summary="Rank and explain next steps for a set of opinions",
+    response_model=RecommendationResponse,
+    responses=PROBLEM_RESPONSES,
+)
+async def create_recommendation(
+    body: RecommendationRequest, recommender: RecommenderDep
+) -> RecommendationResponse:
+    """Compare two to ten opinions and answer with the next steps, ranked, each with its reasons.
+
+    The engine runs on the event loop thread: it takes well under a millisecond and
+    must be entered by one thread at a time.
+    """
+    return recommender.recommend(body)

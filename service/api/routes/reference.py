@@ -1,0 +1,75 @@
+"""The catalog, the cancer types and the loaded rules."""
+
+from fastapi import APIRouter
+
+from service.api.deps import RecommenderDep
+from service.catalog import DEFAULT_LANG
+from service.models import (
+    CancerTypeEntry,
+    CancerTypesResponse,
+    CatalogResponse,
+    CatalogStep,
+    Resource,
+    RuleEntry,
+    RulesResponse,
+)
+from service.ranking import resources_for
+
+router = APIRouter(prefix="/v1", tags=["reference"])
+
+
+@router.get(
+    "/next-steps",
+    operation_id="next-steps-list",
+    summary="The next-step catalog",
+    response_model=CatalogResponse,
+)
+async def list_next_steps(recommender: RecommenderDep) -> CatalogResponse:
+    """Every next step the service can recommend, with its text and links, in tie-break order."""
+    catalog = recommender.catalog
+    text = catalog.texts[DEFAULT_LANG]
+    steps = []
+    for code in catalog.step_codes:
+        words = text.steps[code]
+        name = text.cancer_types["other"]
+        steps.append(
+            CatalogStep(
+                code=code,
+                title=words.title.replace("{cancer}", name),
+                summary=words.summary.replace("{cancer}", name),
+                details=words.details.replace("{cancer}", name),
+                questions_to_ask=[q.replace("{cancer}", name) for q in words.questions],
+                resources=resources_for(code, catalog, text, []),
+            )
+        )
+    return CatalogResponse(next_steps=steps, ruleset=recommender.ref, disclaimer=text.disclaimer)
+
+
+@router.get(
+    "/cancer-types",
+    operation_id="cancer-types-list",
+    summary="Accepted cancer-type codes",
+    response_model=CancerTypesResponse,
+)
+async def list_cancer_types(recommender: RecommenderDep) -> CancerTypesResponse:
+    """The cancer-type codes accepted in opinions, with their names and patient pages."""
+    catalog = recommender.catalog
+    text = catalog.texts[DEFAULT_LANG]
+    entries = []
+    for code, pages in catalog.cancer_types.items():
+        name = text.cancer_types[code]
+        resources = [
+            Resource(title=text.resources[f"page_{kind}"].replace("{cancer}", name), url=url)
+            for kind, url in pages.items()
+        ]
+        entries.append(CancerTypeEntry(code=code, name=name, resources=resources))
+    return CancerTypesResponse(cancer_types=entries)
+
+
+@router.get("/rules", operation_id="rules-list", summary="The loaded rules", response_model=RulesResponse)
+async def list_rules(recommender: RecommenderDep) -> RulesResponse:
+    """Rule ids in evaluation order, with the ruleset version and the sha256 of the loaded files."""
+    rules = [
+        RuleEntry(id=r.id, stage=r.stage, action=r.action, file=r.file) for r in recommender.ruleset.rules
+    ]
+    return RulesResponse(version=recommender.ref.version, sha256=recommender.ref.sha256, rules=rules)

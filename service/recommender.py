@@ -1,0 +1,54 @@
+"""The data path, top to bottom: request -> facts -> engine -> ranking -> response."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from service.actions import Outcome
+from service.catalog import DEFAULT_LANG, Catalog, load_catalog, ruleset_sha256
+from service.engine import RulesEngine
+from service.facts import cancer_types_named, to_facts
+from service.models import RecommendationRequest, RecommendationResponse, RulesetRef
+from service.ranking import render
+from service.ruleset import STAGES, Ruleset, load_ruleset
+
+RULESET_NAME = "nextsteps"
+DISCORDANCE_ORDER = ("diagnosis", "stage", "treatment")
+# One phase fact per stage, asserted after the one before has finished.
+PHASES = [[{"t": "phase", "name": stage}] for stage in STAGES]
+
+
+@dataclass
+class Recommender:
+    catalog: Catalog
+    ruleset: Ruleset
+    engine: RulesEngine
+    ref: RulesetRef
+
+    @classmethod
+    def load(cls, rules_dir: Path) -> Recommender:
+        """Read and check rules_dir and start the engine; raises RuleFileError."""
+        catalog = load_catalog(rules_dir)
+        ruleset = load_ruleset(rules_dir, catalog)
+        aliases = {rule.id: list(rule.aliases) for rule in ruleset.rules}
+        engine = RulesEngine(RULESET_NAME, ruleset.definition(), aliases)
+        sha = ruleset_sha256({**catalog.files, **ruleset.files})
+        return cls(catalog, ruleset, engine, RulesetRef(version=catalog.version, sha256=sha))
+
+    def evaluate(self, request: RecommendationRequest) -> Outcome:
+        outcome = Outcome(self.ruleset)
+        self.engine.evaluate([to_facts(request), *PHASES], outcome.fire)
+        return outcome
+
+    def recommend(self, request: RecommendationRequest, lang: str = DEFAULT_LANG) -> RecommendationResponse:
+        outcome = self.evaluate(request)
+        order = {rule.id: rule.order for rule in self.ruleset.rules}
+        return RecommendationResponse(
+            next_steps=render(outcome, self.catalog, lang, cancer_types_named(request)),
+            discordances=[kind for kind in DISCORDANCE_ORDER if kind in outcome.discordances],  # type: ignore[misc]
+            consensus="disagree" if outcome.discordances else "agree",
+            ruleset=self.ref,
+            rules_fired=sorted(outcome.fired, key=order.__getitem__),
+            disclaimer=self.catalog.texts[lang].disclaimer,
+        )
