@@ -13,6 +13,12 @@ import yaml
 
 from service.exceptions import RuleFileError
 
+
+def _entry_error(file: str, entry: str | None, reason: str) -> RuleFileError:
+    """A RuleFileError about a catalog or text entry rather than a rule."""
+    return RuleFileError(file, entry, reason, kind="entry")
+
+
 CODE = re.compile(r"^[a-z][a-z0-9_]*$")
 STEP_TEXT_FIELDS = ("title", "summary", "details")
 DEFAULT_LANG = "en"
@@ -67,23 +73,23 @@ def read_yaml(path: Path, root: Path, files: dict[str, bytes]) -> Any:
     try:
         raw = path.read_bytes()
     except OSError as exc:
-        raise RuleFileError(rel, None, f"cannot be read ({exc.strerror})") from exc
+        raise _entry_error(rel, None, f"cannot be read ({exc.strerror})") from exc
     files[rel] = raw
     try:
         return yaml.safe_load(raw)
     except yaml.YAMLError as exc:
-        raise RuleFileError(rel, None, f"is not valid YAML: {exc}") from exc
+        raise _entry_error(rel, None, f"is not valid YAML: {exc}") from exc
 
 
 def _mapping(value: Any, file: str, entry: str | None, what: str) -> dict[str, Any]:
     if not isinstance(value, dict):
-        raise RuleFileError(file, entry, f"{what} must be a mapping")
+        raise _entry_error(file, entry, f"{what} must be a mapping")
     return value
 
 
 def _text(value: Any, file: str, entry: str, what: str) -> str:
     if not isinstance(value, str) or not value.strip():
-        raise RuleFileError(file, entry, f"{what} must be non-empty text")
+        raise _entry_error(file, entry, f"{what} must be non-empty text")
     return " ".join(value.split())
 
 
@@ -94,41 +100,41 @@ def _load_catalog_file(
     doc = _mapping(read_yaml(root / file, root, files), file, None, "the file")
     version = doc.get("version")
     if not isinstance(version, str) or not version:
-        raise RuleFileError(file, None, "'version' must be a non-empty string")
+        raise _entry_error(file, None, "'version' must be a non-empty string")
     resources = _mapping(doc.get("resources"), file, None, "'resources'")
     for key, url in resources.items():
         if not isinstance(url, str) or not url.startswith("https://"):
-            raise RuleFileError(file, key, "a resource must be an https:// URL")
+            raise _entry_error(file, key, "a resource must be an https:// URL")
     steps: list[StepEntry] = []
     for raw in doc.get("steps") or []:
         entry = _mapping(raw, file, None, "a step")
         code = entry.get("code")
         if not isinstance(code, str) or not CODE.match(code):
-            raise RuleFileError(file, str(code), "a step code must be a lower-case code")
+            raise _entry_error(file, str(code), "a step code must be a lower-case code")
         if code in {s.code for s in steps}:
-            raise RuleFileError(file, code, "duplicate step code")
+            raise _entry_error(file, code, "duplicate step code")
         refs = entry.get("resources") or []
         for ref in refs:
             if ref not in resources:
-                raise RuleFileError(file, code, f"unknown resource {ref!r}")
+                raise _entry_error(file, code, f"unknown resource {ref!r}")
         steps.append(StepEntry(code, tuple(refs), bool(entry.get("per_cancer_type", False))))
     if not steps:
-        raise RuleFileError(file, None, "'steps' must list at least one step")
+        raise _entry_error(file, None, "'steps' must list at least one step")
     cancer_types: dict[str, dict[str, str]] = {}
     for raw in doc.get("cancer_types") or []:
         entry = _mapping(raw, file, None, "a cancer type")
         code = entry.get("code")
         if not isinstance(code, str) or not CODE.match(code):
-            raise RuleFileError(file, str(code), "a cancer-type code must be a lower-case code")
+            raise _entry_error(file, str(code), "a cancer-type code must be a lower-case code")
         if code in cancer_types:
-            raise RuleFileError(file, code, "duplicate cancer-type code")
+            raise _entry_error(file, code, "duplicate cancer-type code")
         pages = _mapping(entry.get("pages") or {}, file, code, "'pages'")
         for kind, url in pages.items():
             if kind not in ("pdq", "acs") or not isinstance(url, str) or not url.startswith("https://"):
-                raise RuleFileError(file, code, f"page {kind!r} must be pdq or acs with an https:// URL")
+                raise _entry_error(file, code, f"page {kind!r} must be pdq or acs with an https:// URL")
         cancer_types[code] = dict(pages)
     if "other" not in cancer_types:
-        raise RuleFileError(file, None, "cancer type 'other' is required")
+        raise _entry_error(file, None, "cancer type 'other' is required")
     return version, steps, resources, cancer_types
 
 
@@ -144,7 +150,7 @@ def _load_language(
     doc = _mapping(read_yaml(path, root, files), file, None, "the file")
     lang = doc.get("lang")
     if lang != path.stem:
-        raise RuleFileError(file, None, f"'lang' must be {path.stem!r}, as the file name says")
+        raise _entry_error(file, None, f"'lang' must be {path.stem!r}, as the file name says")
     names = _mapping(doc.get("cancer_types"), file, None, "'cancer_types'")
     for code in cancer_types:
         _text(names.get(code), file, code, "the cancer-type name")
@@ -158,7 +164,7 @@ def _load_language(
         title, summary, details = (_text(entry.get(f), file, step.code, f"'{f}'") for f in STEP_TEXT_FIELDS)
         questions = entry.get("questions")
         if not isinstance(questions, list) or not questions:
-            raise RuleFileError(file, step.code, "'questions' must list at least one question")
+            raise _entry_error(file, step.code, "'questions' must list at least one question")
         asked = tuple(_text(q, file, step.code, "a question") for q in questions)
         step_texts[step.code] = StepText(title, summary, details, asked)
     reasons = {
@@ -184,7 +190,7 @@ def load_catalog(root: Path) -> Catalog:
     text_paths = sorted((root / "text").glob("*.yaml"))
     texts = {p.stem: _load_language(p, root, files, steps, resources, cancer_types) for p in text_paths}
     if DEFAULT_LANG not in texts:
-        raise RuleFileError("text/", None, f"text/{DEFAULT_LANG}.yaml is required")
+        raise _entry_error("text/", None, f"text/{DEFAULT_LANG}.yaml is required")
     return Catalog(version, tuple(steps), resources, cancer_types, texts, files)
 
 

@@ -8,7 +8,9 @@ durable-rules 2.0.28 is used within what was measured safe on this machine:
 - a fresh string session id per evaluation, always deleted afterwards
   (a ruleset holds at most 1,024 live sessions);
 - exceptions raised in actions are swallowed by the engine into the session
-  state: they are caught here and raised again as EngineError.
+  state: they are caught here and raised again as EngineError;
+- delete_state aborts the process (SIGABRT) for a session in which no action
+  ever ran: every session starts with a fact that a built-in rule fires on.
 """
 
 from __future__ import annotations
@@ -27,6 +29,9 @@ Fact = dict[str, Any]
 # Called once per rule firing with the rule id and the matched facts by alias;
 # returns the facts the firing asserts.
 FireHandler = Callable[[str, Mapping[str, Fact]], Iterable[Fact]]
+# The built-in rule that makes every session run at least one action.
+OPEN_RULE = "__session_open"
+OPEN_FACT: Fact = {"t": OPEN_RULE}
 
 
 class _QuietHost(Host):  # type: ignore[misc]
@@ -53,9 +58,12 @@ class RulesEngine:
         self._sids = itertools.count(1)
         self._handler: FireHandler | None = None
         self._error: BaseException | None = None
-        self._host = _QuietHost({name: definition}, self._action_for)
+        opener = {"all": [{"o": {"t": OPEN_RULE}}], "run": OPEN_RULE}
+        self._host = _QuietHost({name: {**definition, OPEN_RULE: opener}}, self._action_for)
 
     def _action_for(self, rule_id: str) -> Callable[[Any], None]:
+        if rule_id == OPEN_RULE:
+            return _opened
         aliases = tuple(self._aliases[rule_id])
 
         def action(c: Any) -> None:
@@ -80,7 +88,7 @@ class RulesEngine:
             sid = f"e{next(self._sids)}"
             self._handler, self._error = handler, None
             try:
-                for batch in batches:
+                for batch in [[OPEN_FACT, *batches[0]], *batches[1:]] if batches else [[OPEN_FACT]]:
                     # MessageNotHandled: no rule waits for these facts (yet); they are kept all the same.
                     with contextlib.suppress(MessageNotHandledException):
                         self._host.assert_facts(self._name, [{**fact, "sid": sid} for fact in batch])
@@ -96,3 +104,7 @@ class RulesEngine:
                 raise EngineError(f"a rule action failed: {type(self._error).__name__}") from self._error
             if "exception" in state:
                 raise EngineError("a rule action failed inside the engine")
+
+
+def _opened(c: Any) -> None:
+    """The built-in opening rule's action: running at all is its whole purpose."""

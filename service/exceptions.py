@@ -4,11 +4,11 @@
 class RuleFileError(Exception):
     """A file under rules/ is not valid; start-up stops with this message."""
 
-    def __init__(self, file: str, entry: str | None, reason: str) -> None:
+    def __init__(self, file: str, entry: str | None, reason: str, kind: str = "rule") -> None:
         self.file = file
         self.entry = entry
         self.reason = reason
-        where = f"{file}: rule {entry!r}" if entry else file
+        where = f"{file}: {kind} {entry!r}" if entry else file
         super().__init__(f"{where}: {reason}")
 
 

@@ -173,6 +173,10 @@ class _RuleChecker:
             if alias in seen:
                 raise self.fail(f"duplicate alias {alias!r}")
             seen.add(alias)
+            if not isinstance(cond, dict) or len(cond) != 1:
+                raise self.fail(
+                    f"condition {alias!r} must be a mapping with exactly one key (use $and to combine)"
+                )
             fact_type = _type_of(cond)
             if fact_type is None:
                 raise self.fail(f"condition {alias!r} must name its fact type with t: <type>")

@@ -1,0 +1,69 @@
+"""The catalog, cancer types, rules, health and readiness endpoints."""
+
+from __future__ import annotations
+
+import hashlib
+
+import httpx
+
+from tests.conftest import RULES
+
+REQUIRED_TYPES = {
+    "breast",
+    "prostate",
+    "lung",
+    "colorectal",
+    "lymphoma",
+    "leukemia",
+    "sarcoma",
+    "melanoma",
+    "pancreatic",
+    "ovarian",
+    "other",
+}
+REQUIRED_STEPS = {
+    "joint_review",
+    "ask_reasoning",
+    "third_specialist",
+    "research_guidelines",
+    "support_groups",
+    "confirmed_plan",
+    "ask_if_safe_to_wait",
+}
+
+
+def test_cancer_types_list_the_required_codes_with_names(client: httpx.Client) -> None:
+    types = client.get("/v1/cancer-types").json()["cancer_types"]
+    codes = {t["code"] for t in types}
+    assert codes >= REQUIRED_TYPES
+    assert all(t["name"] for t in types)
+    breast = next(t for t in types if t["code"] == "breast")
+    assert any("cancer.gov" in r["url"] for r in breast["resources"])
+
+
+def test_catalog_lists_every_step_with_text(client: httpx.Client) -> None:
+    body = client.get("/v1/next-steps").json()
+    codes = [s["code"] for s in body["next_steps"]]
+    assert set(codes) >= REQUIRED_STEPS
+    assert len(codes) == len(set(codes))
+    assert all(s["title"] and s["questions_to_ask"] and s["resources"] for s in body["next_steps"])
+    assert "not medical advice" in body["disclaimer"]
+
+
+def test_rules_report_ids_version_and_the_hash_of_the_loaded_files(client: httpx.Client) -> None:
+    body = client.get("/v1/rules").json()
+    ids = [r["id"] for r in body["rules"]]
+    assert len(ids) == len(set(ids)) > 10
+    assert {r["stage"] for r in body["rules"]} == {"derive", "recommend", "adjust"}
+    digest = hashlib.sha256()
+    files = sorted(p for p in RULES.rglob("*.yaml") if "scenarios" not in p.parts)
+    for path in sorted(files, key=lambda p: str(p.relative_to(RULES))):
+        digest.update(str(path.relative_to(RULES)).encode() + b"\0" + path.read_bytes() + b"\0")
+    assert body["sha256"] == digest.hexdigest()
+
+
+def test_health_and_readiness(client: httpx.Client) -> None:
+    assert client.get("/healthz").json() == {"status": "ok"}
+    ready = client.get("/readyz").json()
+    assert ready["status"] == "ready"
+    assert ready["ruleset"]["sha256"] == client.get("/v1/rules").json()["sha256"]

@@ -1,0 +1,117 @@
+"""Shared fixtures: a real uvicorn server on loopback, started as `python -m service` would be."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import IO, Any
+
+import httpx
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+RULES = ROOT / "rules"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@contextmanager
+def running_server(**env: str) -> Iterator[str]:
+    """Start `python -m service` on a free loopback port; yield its base URL; stop it."""
+    port = free_port()
+    environ = {**os.environ, "HOST": "127.0.0.1", "PORT": str(port), "LOG_LEVEL": "warning", **env}
+    base = f"http://127.0.0.1:{port}"
+    with tempfile.TemporaryFile("w+") as output:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "service"],
+            cwd=ROOT,
+            env=environ,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        try:
+            wait_ready(proc, base, output)
+            yield base
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+
+
+def wait_ready(proc: subprocess.Popen[str], base: str, output: IO[str], timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while True:
+        if proc.poll() is not None:
+            output.seek(0)
+            raise RuntimeError(f"server exited with {proc.returncode}: {output.read()}")
+        try:
+            if httpx.get(f"{base}/readyz", timeout=1).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"server did not become ready in {timeout} s")
+        time.sleep(0.1)
+
+
+@pytest.fixture(scope="session")
+def base_url() -> Iterator[str]:
+    with running_server() as base:
+        yield base
+
+
+@pytest.fixture(scope="session")
+def client(base_url: str) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=base_url, timeout=10) as c:
+        yield c
+
+
+def load_scenarios() -> list[dict[str, Any]]:
+    scenarios: list[dict[str, Any]] = []
+    for path in sorted((RULES / "scenarios").glob("*.yaml")):
+        for entry in yaml.safe_load(path.read_text()):
+            scenarios.append({**entry, "file": path.name})
+    return scenarios
+
+
+def opinion(
+    cancer_type: str = "breast",
+    stage: str | None = "II",
+    modalities: tuple[str, ...] = ("surgery",),
+    tumor_focus: str | None = None,
+    explained: bool = False,
+    specialty: str = "medical_oncology",
+    intent: str | None = None,
+) -> dict[str, Any]:
+    """One opinion as a client would send it."""
+    clinician: dict[str, Any] = {"specialty": specialty}
+    if tumor_focus:
+        clinician["tumor_focus"] = tumor_focus
+    diagnosis: dict[str, Any] = {"cancer_type": cancer_type}
+    if stage:
+        diagnosis["stage"] = stage
+    treatment: dict[str, Any] = {"modalities": list(modalities)}
+    if intent:
+        treatment["intent"] = intent
+    return {
+        "clinician": clinician,
+        "diagnosis": diagnosis,
+        "treatment": treatment,
+        "explained_reasoning": explained,
+    }

@@ -1,0 +1,102 @@
+"""Generated input: no 5xx, a deterministic order, and the ranking rules hold for any comparison."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import httpx
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from service.models import CancerType, Intent, Modality, Specialty, Stage, StepCode
+
+JSON = {"content-type": "application/json"}
+SETTINGS = settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+
+
+def values(enum: Any) -> st.SearchStrategy[str]:
+    return st.sampled_from([member.value for member in enum])
+
+
+clinicians = st.fixed_dictionaries(
+    {"specialty": values(Specialty)}, optional={"tumor_focus": values(CancerType)}
+)
+opinions = st.fixed_dictionaries(
+    {
+        "clinician": clinicians,
+        "diagnosis": st.fixed_dictionaries(
+            {"cancer_type": values(CancerType)}, optional={"stage": values(Stage)}
+        ),
+        "treatment": st.fixed_dictionaries(
+            {"modalities": st.lists(values(Modality), min_size=1, max_size=4)},
+            optional={"intent": values(Intent)},
+        ),
+    },
+    optional={
+        "explained_reasoning": st.booleans(),
+        "guidelines_cited": st.lists(st.text(max_size=30), max_size=3),
+    },
+)
+requests = st.fixed_dictionaries(
+    {"opinions": st.lists(opinions, min_size=2, max_size=10)},
+    optional={"time_sensitive": st.booleans(), "completed_steps": st.lists(values(StepCode), max_size=4)},
+)
+json_values = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(max_size=20),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=10), inner, max_size=4),
+    max_leaves=20,
+)
+
+
+@SETTINGS
+@given(body=requests)
+def test_valid_requests_get_a_deterministic_ranked_answer(client: httpx.Client, body: dict[str, Any]) -> None:
+    first = client.post("/v1/recommendations", json=body)
+    assert first.status_code == 200, first.text
+    assert client.post("/v1/recommendations", json=body).content == first.content
+    answer = first.json()
+    codes = [s["code"] for s in answer["next_steps"]]
+    assert codes and [s["rank"] for s in answer["next_steps"]] == list(range(1, len(codes) + 1))
+    assert len(codes) == len(set(codes))
+    assert not set(codes) & set(body.get("completed_steps", []))
+    if answer["consensus"] == "agree":
+        assert answer["discordances"] == []
+        assert not {"joint_review", "third_specialist", "ask_if_safe_to_wait"} & set(codes)
+        if "confirmed_plan" not in body.get("completed_steps", []):
+            assert codes[0] == "confirmed_plan"
+    else:
+        assert answer["discordances"]
+        if body.get("time_sensitive") and "ask_if_safe_to_wait" not in body.get("completed_steps", []):
+            assert codes[0] == "ask_if_safe_to_wait"
+    if len(body["opinions"]) >= 3:
+        assert "third_specialist" not in codes
+
+
+@SETTINGS
+@given(body=json_values)
+def test_any_json_gets_a_4xx_problem_never_a_5xx(client: httpx.Client, body: Any) -> None:
+    response = client.post("/v1/recommendations", content=json.dumps(body).encode(), headers=JSON)
+    assert response.status_code in (200, 422), response.text
+    if response.status_code == 422:
+        assert response.headers["content-type"] == "application/problem+json"
+        assert response.json()["errors"]
+
+
+@SETTINGS
+@given(
+    body=requests, field=st.sampled_from(["opinions", "time_sensitive", "completed_steps"]), junk=json_values
+)
+def test_a_wrong_value_in_a_top_level_field_is_a_4xx(
+    client: httpx.Client, body: dict[str, Any], field: str, junk: Any
+) -> None:
+    response = client.post("/v1/recommendations", json={**body, field: junk})
+    assert response.status_code in (200, 422), response.text
+    if response.status_code == 422:
+        assert any(e["field"].startswith(field) for e in response.json()["errors"])
