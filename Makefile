@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 export HOST PORT
 
-.PHONY: run test lint typecheck unit clean
+.PHONY: run test lint typecheck unit clean migrate purge bench
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -c 'import sys; assert (3, 11) <= sys.version_info[:2] < (3, 13), "nextsteps needs Python 3.11 or 3.12 (durable-rules does not import on 3.13)"'
@@ -17,6 +17,15 @@ $(BIN)/.installed: pyproject.toml
 
 run: $(BIN)/.installed ## serve the API on http://$(HOST):$(PORT)
 	$(BIN)/python -m service
+
+migrate: $(BIN)/.installed ## bring the decision store to the latest migration (python -m service does too)
+	$(BIN)/python -m service.decisions.migrate
+
+purge: $(BIN)/.installed ## delete decisions older than DECISION_RETENTION_DAYS, with their feedback
+	$(BIN)/python -m service.purge
+
+bench: $(BIN)/.installed ## recommendations per second: store on SQLite, on PostgreSQL, and off
+	$(BIN)/python bench/store_bench.py
 
 lint: $(BIN)/.installed
 	$(BIN)/ruff check service tests

@@ -17,6 +17,16 @@ def main() -> int:
     except RuleFileError as exc:
         print(f"nextsteps: cannot start: {exc}", file=sys.stderr)
         return 2
+    if settings.decision_store == "on":
+        # Once, before uvicorn starts (and forks) any worker: workers never race to migrate.
+        from service.decisions.migrate import upgrade
+        from service.decisions.store import database_url
+
+        try:
+            upgrade(database_url(settings))
+        except Exception as exc:  # the store is down or refuses: say which kind of error, not its text
+            print(f"nextsteps: cannot migrate the decision store: {type(exc).__name__}", file=sys.stderr)
+            return 3
     uvicorn.run(
         "service.main:create_app",
         factory=True,

@@ -2,8 +2,9 @@
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -19,6 +20,21 @@ class Settings(BaseSettings):
     rules_dir: Path = PROJECT_ROOT / "rules"
     max_body_bytes: int = Field(default=64 * 1024, ge=1024, le=16 * 1024 * 1024)
     log_level: str = Field(default="info", pattern="^(critical|error|warning|info|debug)$")
+
+    # Decision log (service/decisions/). SQLite under data_dir unless DATABASE_URL names another store.
+    data_dir: Path = PROJECT_ROOT / "data"
+    database_url: SecretStr | None = None
+    decision_store: Literal["on", "off"] = "on"  # off: nothing is recorded (no audit); for measurement only
+    decision_request_storage: Literal["full", "hashed", "none"] = "none"
+    decision_request_salt: SecretStr | None = None
+    decision_default_client: str = Field(default="anonymous", min_length=1, max_length=200)
+    decision_retention_days: int | None = Field(default=None, ge=1)
+
+    @model_validator(mode="after")
+    def _salt_when_hashed(self) -> "Settings":
+        if self.decision_request_storage == "hashed" and not self.decision_request_salt:
+            raise ValueError("DECISION_REQUEST_SALT is required when DECISION_REQUEST_STORAGE=hashed")
+        return self
 
 
 @lru_cache

@@ -3,8 +3,10 @@
 from fastapi import FastAPI
 
 from service import problems
-from service.api.routes import health, recommendations, reference
+from service.api.routes import decisions, health, recommendations, reference
 from service.config import Settings, get_settings
+from service.decisions import problems as decision_problems
+from service.decisions.service import DecisionLog
 from service.limits import BodyLimits
 from service.recommender import Recommender
 
@@ -21,8 +23,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         ),
     )
     app.state.recommender = Recommender.load(settings.rules_dir)
+    app.state.decisions = DecisionLog.from_settings(settings) if settings.decision_store == "on" else None
     problems.install(app)
+    decision_problems.install(app)
     app.add_middleware(BodyLimits, max_bytes=settings.max_body_bytes)
-    for module in (recommendations, reference, health):
+    for module in (recommendations, decisions, reference, health):
         app.include_router(module.router)
     return app

@@ -189,3 +189,4 @@ class Health(BaseModel):
 class Readiness(BaseModel):
     status: Literal["ready"]
     ruleset: RulesetRef
+    decision_store: Literal["sqlite", "postgresql", "off"] | None = None

@@ -33,7 +33,8 @@ def running_server(**env: str) -> Iterator[str]:
     port = free_port()
     environ = {**os.environ, "HOST": "127.0.0.1", "PORT": str(port), "LOG_LEVEL": "warning", **env}
     base = f"http://127.0.0.1:{port}"
-    with tempfile.TemporaryFile("w+") as output:
+    with tempfile.TemporaryFile("w+") as output, tempfile.TemporaryDirectory() as data_dir:
+        environ.setdefault("DATA_DIR", data_dir)  # the decision store: a fresh SQLite file per server
         proc = subprocess.Popen(
             [sys.executable, "-m", "service"],
             cwd=ROOT,
@@ -115,3 +116,7 @@ def opinion(
         "treatment": treatment,
         "explained_reasoning": explained,
     }
+
+
+# Decision-store fixtures (SQLite and PostgreSQL), shared by tests/decisions and tests/api.
+from tests.storage import decision_log, empty_url, store_client, store_server, store_url  # noqa: E402, F401

@@ -1,9 +1,14 @@
 """Liveness and readiness, for load balancers and orchestrators."""
 
-from fastapi import APIRouter
+from typing import Literal
 
-from service.api.deps import RecommenderDep
+from fastapi import APIRouter
+from fastapi.responses import JSONResponse
+from starlette.concurrency import run_in_threadpool
+
+from service.api.deps import DecisionLogDep, RecommenderDep
 from service.models import Health, Readiness
+from service.problems import problem
 
 router = APIRouter(tags=["operations"])
 
@@ -14,7 +19,19 @@ async def healthz() -> Health:
     return Health(status="ok")
 
 
-@router.get("/readyz", operation_id="health-ready", summary="Rules are loaded", response_model=Readiness)
-async def readyz(recommender: RecommenderDep) -> Readiness:
-    """Answers 200 once the rules are loaded into the engine, with the ruleset in use."""
-    return Readiness(status="ready", ruleset=recommender.ref)
+@router.get(
+    "/readyz",
+    operation_id="health-ready",
+    summary="Rules are loaded and the decision store answers",
+    response_model=Readiness,
+    responses={503: {"description": "The decision store is not reachable."}},
+)
+async def readyz(recommender: RecommenderDep, decisions: DecisionLogDep) -> Readiness | JSONResponse:
+    """Answers 200 once the rules are loaded into the engine and the decision store answers; else 503."""
+    if decisions is None:
+        return Readiness(status="ready", ruleset=recommender.ref, decision_store="off")
+    if not await run_in_threadpool(decisions.store.ping):
+        return problem(503, "store-unavailable", "Not ready", "The decision store is not reachable.")
+    postgres = decisions.store.dialect == "postgresql"
+    store: Literal["postgresql", "sqlite"] = "postgresql" if postgres else "sqlite"
+    return Readiness(status="ready", ruleset=recommender.ref, decision_store=store)

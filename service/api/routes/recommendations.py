@@ -1,27 +1,61 @@
-"""POST /v1/recommendations: opinions in, ranked and explained next steps out."""
+"""POST /v1/recommendations: opinions in, ranked and explained next steps out, each answer recorded."""
 
-from fastapi import APIRouter
+from typing import Annotated
 
-from service.api.deps import RecommenderDep
-from service.models import RecommendationRequest, RecommendationResponse
+from fastapi import APIRouter, Header, Request, Response
+from starlette.concurrency import run_in_threadpool
+
+from service.api.deps import DecisionLogDep, RecommenderDep, client_of
+from service.decisions.schemas import RecordedRecommendation
+from service.models import RecommendationRequest
 from service.problems import PROBLEM_RESPONSES
 
 router = APIRouter(prefix="/v1", tags=["recommendations"])
+JSON = "application/json"
+
+IdempotencyKey = Annotated[
+    str | None,
+    Header(
+        alias="Idempotency-Key",
+        min_length=1,
+        max_length=200,
+        pattern=r"^[\x21-\x7e]+$",
+        description="A retry with the same key and body returns the first decision; another body gets 409.",
+    ),
+]
 
 
 @router.post(
     "/recommendations",
     operation_id="recommendations-create",
     summary="Rank and explain next steps for a set of opinions",
-    response_model=RecommendationResponse,
-    responses=PROBLEM_RESPONSES,
+    response_model=RecordedRecommendation,
+    responses={
+        **PROBLEM_RESPONSES,
+        409: {**PROBLEM_RESPONSES[422], "description": "Idempotency-Key reused with another body."},
+        503: {**PROBLEM_RESPONSES[500], "description": "The decision store is unavailable; nothing shown."},
+    },
 )
 async def create_recommendation(
-    body: RecommendationRequest, recommender: RecommenderDep
-) -> RecommendationResponse:
+    body: RecommendationRequest,
+    request: Request,
+    recommender: RecommenderDep,
+    decisions: DecisionLogDep,
+    idempotency_key: IdempotencyKey = None,
+) -> Response:
     """Compare two to ten opinions and answer with the next steps, ranked, each with its reasons.
 
-    The engine runs on the event loop thread: it takes well under a millisecond and
-    must be entered by one thread at a time.
+    The answer is recorded as a decision (its `decision_id`) before it is sent. The engine runs on the
+    event loop thread: it takes well under a millisecond and must be entered by one thread at a time.
     """
-    return recommender.recommend(body)
+    if decisions is None:  # DECISION_STORE=off: nothing recorded, no decision_id
+        return Response(recommender.recommend(body).model_dump_json(), media_type=JSON)
+    raw = await request.body()
+    client = client_of(request) or decisions.default_client
+    if idempotency_key is not None:
+        replayed = await run_in_threadpool(decisions.replay, client, idempotency_key, raw)
+        if replayed is not None:
+            return Response(replayed, media_type=JSON, headers={"Idempotent-Replayed": "true"})
+    answer = recommender.recommend(body)
+    stored = await run_in_threadpool(decisions.record, answer, raw, client, idempotency_key)
+    return Response(stored, media_type=JSON)

@@ -1,0 +1,98 @@
+"""The decision log over HTTP: one decision as first returned, feedback on it, and the auditors' views."""
+
+import uuid
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request, Response
+from starlette.concurrency import run_in_threadpool
+
+from service.api.deps import DecisionsDep, RecommenderDep, client_of
+from service.decisions.schemas import (
+    DecisionPage,
+    DecisionReport,
+    FeedbackRecorded,
+    FeedbackRequest,
+    RecordedRecommendation,
+)
+from service.decisions.service import Filters
+from service.models import StepCode
+from service.problems import PROBLEM_RESPONSES
+
+router = APIRouter(prefix="/v1", tags=["decisions"])
+ERRORS = {
+    **PROBLEM_RESPONSES,
+    404: {**PROBLEM_RESPONSES[422], "description": "No decision has this id."},
+    503: {**PROBLEM_RESPONSES[500], "description": "The decision store is unavailable."},
+}
+
+Since = Annotated[datetime | None, Query(description="Decisions made at or after this time (ISO 8601).")]
+Until = Annotated[datetime | None, Query(description="Decisions made before this time (ISO 8601).")]
+Version = Annotated[str | None, Query(min_length=1, max_length=100, description="Ruleset version.")]
+
+
+@router.get(
+    "/recommendations/{decision_id}",
+    operation_id="recommendations-get",
+    summary="A recorded decision, exactly as it was first returned",
+    response_model=RecordedRecommendation,
+    responses=ERRORS,
+)
+async def get_recommendation(decision_id: uuid.UUID, decisions: DecisionsDep) -> Response:
+    """The stored answer, byte for byte what the client was first given."""
+    return Response(await run_in_threadpool(decisions.get, decision_id), media_type="application/json")
+
+
+@router.post(
+    "/recommendations/{decision_id}/feedback",
+    operation_id="recommendations-feedback",
+    summary="Report a next step of a decision as done, helpful or not helpful",
+    status_code=201,
+    response_model=FeedbackRecorded,
+    responses=ERRORS,
+)
+async def post_feedback(
+    decision_id: uuid.UUID, body: FeedbackRequest, request: Request, decisions: DecisionsDep
+) -> FeedbackRecorded:
+    """A patient or clinician says what they did with one next step; the step must be in the decision."""
+    return await run_in_threadpool(decisions.add_feedback, decision_id, body, client_of(request), "api")
+
+
+@router.get(
+    "/decisions",
+    operation_id="decisions-list",
+    summary="Recorded decisions, newest first, for auditors",
+    response_model=DecisionPage,
+    responses=ERRORS,
+)
+async def list_decisions(
+    decisions: DecisionsDep,
+    since: Since = None,
+    until: Until = None,
+    code: Annotated[StepCode | None, Query(description="Decisions that recommended this step.")] = None,
+    ruleset_version: Version = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    cursor: Annotated[str | None, Query(max_length=500, description="The next_cursor of a page.")] = None,
+) -> DecisionPage:
+    """Filter by time range, step code and ruleset version; follow `next_cursor` for the next page."""
+    filters = Filters(since, until, str(code) if code else None, ruleset_version)
+    return await run_in_threadpool(decisions.page, filters, limit, cursor)
+
+
+@router.get(
+    "/decisions/report",
+    operation_id="decisions-report",
+    summary="How often each step is recommended, at which rank, and its feedback",
+    response_model=DecisionReport,
+    responses=ERRORS,
+)
+async def report(
+    decisions: DecisionsDep,
+    recommender: RecommenderDep,
+    since: Since = None,
+    until: Until = None,
+    ruleset_version: Version = None,
+) -> DecisionReport:
+    """Counts over the decisions in the time range (and ruleset version), steps in catalog order."""
+    filters = Filters(since, until, None, ruleset_version)
+    return await run_in_threadpool(decisions.report, filters, list(recommender.catalog.step_codes))

@@ -1,0 +1,64 @@
+"""`python -m service.decisions.migrate [REVISION]`: bring the decision store to a revision (default head).
+
+`python -m service` runs this once before uvicorn starts its workers, so workers never race to migrate. On
+PostgreSQL an advisory lock serialises replicas that start at the same moment against one database.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import text
+
+from service.config import PROJECT_ROOT, get_settings
+from service.decisions.store import Store, database_url
+
+ALEMBIC_INI = PROJECT_ROOT / "alembic.ini"
+LOCK_ID = 0x6E657874  # "next": one advisory lock for nextsteps migrations
+
+
+def alembic_config() -> Config:
+    config = Config(str(ALEMBIC_INI))
+    config.set_main_option("script_location", str(PROJECT_ROOT / "migrations"))
+    return config
+
+
+def upgrade(url: str, revision: str = "head") -> None:
+    """Upgrade the store at url to revision."""
+    _run(url, lambda config: command.upgrade(config, revision))
+
+
+def downgrade(url: str, revision: str) -> None:
+    """Downgrade the store at url to revision (tests and operators rolling back)."""
+    _run(url, lambda config: command.downgrade(config, revision))
+
+
+def _run(url: str, action: Callable[[Config], None]) -> None:
+    store = Store(url)
+    try:
+        with store.engine.connect() as connection:
+            if store.dialect == "postgresql":
+                connection.execute(text("SELECT pg_advisory_lock(:id)"), {"id": LOCK_ID})
+                connection.commit()
+            config = alembic_config()
+            config.attributes["connection"] = connection
+            action(config)
+            connection.commit()
+            if store.dialect == "postgresql":
+                connection.execute(text("SELECT pg_advisory_unlock(:id)"), {"id": LOCK_ID})
+                connection.commit()
+    finally:
+        store.close()
+
+
+def main(argv: list[str]) -> int:
+    settings = get_settings()
+    upgrade(database_url(settings), argv[0] if argv else "head")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

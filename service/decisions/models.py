@@ -1,0 +1,71 @@
+"""The tables of the decision log. Alembic migrations under alembic/versions create them."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint, Uuid
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Decision(Base):
+    """One evaluation of POST /v1/recommendations, committed before its answer is sent."""
+
+    __tablename__ = "decisions"
+    __table_args__ = (
+        UniqueConstraint("client_id", "idempotency_key", name="uq_decisions_client_idempotency_key"),
+        Index("ix_decisions_created_at_id", "created_at", "id"),
+        Index("ix_decisions_ruleset_version", "ruleset_version"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # Who asked: "anonymous" (or DECISION_DEFAULT_CLIENT) until authentication sets request.state.client_id.
+    client_id: Mapped[str] = mapped_column(String(200))
+    ruleset_version: Mapped[str] = mapped_column(String(100))
+    ruleset_sha256: Mapped[str] = mapped_column(String(64))
+    # What was kept of the request: "full" (request_json), "hashed" (request_hash) or "none".
+    request_storage: Mapped[str] = mapped_column(String(10))
+    request_json: Mapped[str | None] = mapped_column(Text)
+    request_hash: Mapped[str | None] = mapped_column(String(64))
+    # The exact bytes of the first answer, so GET returns what was first returned.
+    response_json: Mapped[str] = mapped_column(Text)
+    idempotency_key: Mapped[str | None] = mapped_column(String(200))
+    # Keyed hash of the body sent with an Idempotency-Key, to tell a retry from a different request.
+    request_fingerprint: Mapped[str | None] = mapped_column(String(64))
+
+
+class DecisionStep(Base):
+    """A next step of a decision, in rank order, with the rules that placed or moved it."""
+
+    __tablename__ = "decision_steps"
+    __table_args__ = (Index("ix_decision_steps_code", "code"),)
+
+    decision_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("decisions.id", ondelete="CASCADE"), primary_key=True
+    )
+    rank: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(100))
+    rule_ids: Mapped[str] = mapped_column(Text)  # JSON list of rule ids
+
+
+class Feedback(Base):
+    """A patient or clinician says what they did with a next step of a decision."""
+
+    __tablename__ = "feedback"
+    __table_args__ = (Index("ix_feedback_decision_id", "decision_id"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    decision_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("decisions.id", ondelete="CASCADE"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    client_id: Mapped[str] = mapped_column(String(200))
+    source: Mapped[str] = mapped_column(String(20))  # "api" or "cds_hooks"
+    reporter: Mapped[str] = mapped_column(String(20))  # "patient" or "clinician"
+    step_code: Mapped[str] = mapped_column(String(100))
+    outcome: Mapped[str] = mapped_column(String(20))  # "done", "helpful", "not_helpful"
+    reason_code: Mapped[str | None] = mapped_column(String(50))

@@ -1,0 +1,84 @@
+"""Decision-log errors as application/problem+json. Nothing from the request is echoed."""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+
+from service.decisions.exceptions import (
+    BadCursor,
+    DecisionNotFound,
+    IdempotencyConflict,
+    StepNotInDecision,
+    StoreOff,
+    StoreUnavailable,
+)
+from service.problems import FieldError, problem
+
+log = logging.getLogger("service.decisions")
+RETRY_AFTER_S = "5"
+
+
+async def _not_found(request: Request, exc: Exception) -> JSONResponse:
+    return problem(404, "decision-not-found", "Decision not found", "No decision has this id.")
+
+
+async def _conflict(request: Request, exc: Exception) -> JSONResponse:
+    return problem(
+        409,
+        "idempotency-key-reused",
+        "Idempotency-Key reused",
+        "This Idempotency-Key was sent before with a different body; use a new key for a new request.",
+        [FieldError(field="Idempotency-Key", reason="already used with a different body")],
+    )
+
+
+async def _step(request: Request, exc: Exception) -> JSONResponse:
+    return problem(
+        422,
+        "invalid-request",
+        "Invalid request",
+        "1 field(s) are not valid; see errors.",
+        [FieldError(field="step_code", reason="not a next step of this decision")],
+    )
+
+
+async def _cursor(request: Request, exc: Exception) -> JSONResponse:
+    return problem(
+        422,
+        "invalid-request",
+        "Invalid request",
+        "1 field(s) are not valid; see errors.",
+        [FieldError(field="cursor", reason="not a cursor this service issued")],
+    )
+
+
+async def _unavailable(request: Request, exc: Exception) -> JSONResponse:
+    log.warning("decision store unavailable", extra={"error_type": str(exc), "path": request.url.path})
+    return problem(
+        503,
+        "store-unavailable",
+        "Decision store unavailable",
+        "The decision could not be recorded or read, so no answer is given. Try again shortly.",
+        headers={"Retry-After": RETRY_AFTER_S},
+    )
+
+
+async def _off(request: Request, exc: Exception) -> JSONResponse:
+    return problem(
+        503,
+        "store-off",
+        "Decision store switched off",
+        "This service runs with DECISION_STORE=off: no decisions are recorded.",
+    )
+
+
+def install(app: FastAPI) -> None:
+    app.add_exception_handler(DecisionNotFound, _not_found)
+    app.add_exception_handler(IdempotencyConflict, _conflict)
+    app.add_exception_handler(StepNotInDecision, _step)
+    app.add_exception_handler(BadCursor, _cursor)
+    app.add_exception_handler(StoreUnavailable, _unavailable)
+    app.add_exception_handler(StoreOff, _off)

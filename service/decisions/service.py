@@ -1,0 +1,344 @@
+"""The decision log: record, fetch, list, report, feedback and purge. Synchronous; routes call it in a thread.
+
+A decision is committed before its answer is returned, and the answer is returned from the stored bytes, so
+what a client was shown and what an auditor reads are the same document.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import hmac
+import json
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import cast
+
+from sqlalchemy import ColumnElement, Select, and_, delete, func, or_, select
+from sqlalchemy.exc import IntegrityError
+
+from service.config import Settings
+from service.decisions.exceptions import (
+    BadCursor,
+    DecisionNotFound,
+    IdempotencyConflict,
+    StepNotInDecision,
+)
+from service.decisions.models import Decision, DecisionStep, Feedback
+from service.decisions.schemas import (
+    OUTCOMES,
+    DecisionEntry,
+    DecisionPage,
+    DecisionReport,
+    DecisionStepEntry,
+    FeedbackCounts,
+    FeedbackRecorded,
+    FeedbackRequest,
+    RankCount,
+    RecordedRecommendation,
+    RequestStorage,
+    StepReport,
+)
+from service.decisions.store import Store, database_url
+from service.models import RecommendationResponse, RulesetRef
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def as_utc(value: datetime) -> datetime:
+    """SQLite hands back naive datetimes; every stored time is UTC."""
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def canonical_json(body: bytes) -> str:
+    """The same JSON document always gives the same text, whatever its spacing or key order."""
+    return json.dumps(json.loads(body), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+@dataclass(frozen=True)
+class Filters:
+    since: datetime | None = None
+    until: datetime | None = None
+    code: str | None = None
+    ruleset_version: str | None = None
+
+    def where(self) -> list[ColumnElement[bool]]:
+        clauses: list[ColumnElement[bool]] = []
+        if self.since is not None:
+            clauses.append(Decision.created_at >= as_utc(self.since))
+        if self.until is not None:
+            clauses.append(Decision.created_at < as_utc(self.until))
+        if self.ruleset_version is not None:
+            clauses.append(Decision.ruleset_version == self.ruleset_version)
+        if self.code is not None:
+            clauses.append(
+                select(DecisionStep.decision_id)
+                .where(DecisionStep.decision_id == Decision.id, DecisionStep.code == self.code)
+                .exists()
+            )
+        return clauses
+
+
+def encode_cursor(created_at: datetime, decision_id: uuid.UUID) -> str:
+    raw = json.dumps({"t": as_utc(created_at).isoformat(), "id": str(decision_id)}).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        data = json.loads(raw)
+        return as_utc(datetime.fromisoformat(data["t"])), uuid.UUID(data["id"])
+    except (binascii.Error, ValueError, KeyError, TypeError) as exc:
+        raise BadCursor from exc
+
+
+class DecisionLog:
+    """The decision log of one process, over one Store."""
+
+    def __init__(
+        self,
+        store: Store,
+        request_storage: RequestStorage = "none",
+        salt: bytes | None = None,
+        default_client: str = "anonymous",
+    ) -> None:
+        if request_storage == "hashed" and not salt:
+            raise ValueError("a salt is required when the request is stored hashed")
+        self.store = store
+        self.request_storage = request_storage
+        self.salt = salt
+        self.default_client = default_client
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> DecisionLog:
+        salt = settings.decision_request_salt
+        return cls(
+            Store(database_url(settings)),
+            settings.decision_request_storage,
+            salt.get_secret_value().encode() if salt else None,
+            settings.decision_default_client,
+        )
+
+    # -- hashing -------------------------------------------------------------------------------------------
+
+    def _keyed_sha256(self, text: str) -> str:
+        """HMAC-SHA-256 with the configured salt; plain SHA-256 when no salt is configured."""
+        if self.salt:
+            return hmac.new(self.salt, text.encode(), hashlib.sha256).hexdigest()
+        return hashlib.sha256(text.encode()).hexdigest()
+
+    # -- recording -----------------------------------------------------------------------------------------
+
+    def replay(self, client_id: str, idempotency_key: str, body: bytes) -> bytes | None:
+        """The stored answer for a retry with this key, None for a new key; IdempotencyConflict otherwise."""
+        fingerprint = self._keyed_sha256(canonical_json(body))
+        with self.store.session() as session:
+            found = session.execute(
+                select(Decision.response_json, Decision.request_fingerprint).where(
+                    Decision.client_id == client_id, Decision.idempotency_key == idempotency_key
+                )
+            ).one_or_none()
+        if found is None:
+            return None
+        if found.request_fingerprint != fingerprint:
+            raise IdempotencyConflict
+        return str(found.response_json).encode()
+
+    def record(
+        self,
+        response: RecommendationResponse,
+        body: bytes,
+        client_id: str | None = None,
+        idempotency_key: str | None = None,
+        now: datetime | None = None,
+    ) -> bytes:
+        """Commit a decision and return the exact bytes to answer with (a retry's first answer on a race)."""
+        client = client_id or self.default_client
+        decision_id = uuid.uuid4()
+        answer = RecordedRecommendation(**response.model_dump(), decision_id=decision_id)
+        answer_json = answer.model_dump_json()
+        canonical = canonical_json(body)
+        decision = Decision(
+            id=decision_id,
+            created_at=as_utc(now or utcnow()),
+            client_id=client,
+            ruleset_version=response.ruleset.version,
+            ruleset_sha256=response.ruleset.sha256,
+            request_storage=self.request_storage,
+            request_json=canonical if self.request_storage == "full" else None,
+            request_hash=self._keyed_sha256(canonical) if self.request_storage == "hashed" else None,
+            response_json=answer_json,
+            idempotency_key=idempotency_key,
+            request_fingerprint=self._keyed_sha256(canonical) if idempotency_key else None,
+        )
+        steps = [
+            DecisionStep(
+                decision_id=decision_id,
+                rank=step.rank,
+                code=step.code,
+                rule_ids=json.dumps([reason.rule for reason in step.reasons]),
+            )
+            for step in response.next_steps
+        ]
+        try:
+            with self.store.session() as session:
+                session.add(decision)
+                session.flush()  # the decision row first: the steps refer to it
+                session.add_all(steps)
+        except IntegrityError:
+            if idempotency_key is None:
+                raise
+            replayed = self.replay(client, idempotency_key, body)  # a concurrent retry won the race
+            if replayed is None:
+                raise
+            return replayed
+        return answer_json.encode()
+
+    # -- reading -------------------------------------------------------------------------------------------
+
+    def get(self, decision_id: uuid.UUID) -> bytes:
+        """The answer as first returned."""
+        with self.store.session() as session:
+            found = session.scalar(select(Decision.response_json).where(Decision.id == decision_id))
+        if found is None:
+            raise DecisionNotFound
+        return found.encode()
+
+    def page(self, filters: Filters, limit: int = 50, cursor: str | None = None) -> DecisionPage:
+        """Newest first, keyset-paginated on (created_at, id): stable while decisions are added."""
+        query: Select[Decision] = select(Decision).where(*filters.where())
+        if cursor is not None:
+            at, last_id = decode_cursor(cursor)
+            query = query.where(
+                or_(Decision.created_at < at, and_(Decision.created_at == at, Decision.id < last_id))
+            )
+        query = query.order_by(Decision.created_at.desc(), Decision.id.desc()).limit(limit + 1)
+        with self.store.session() as session:
+            decisions = list(session.scalars(query))
+            ids = [d.id for d in decisions[:limit]]
+            rows = session.execute(
+                select(DecisionStep).where(DecisionStep.decision_id.in_(ids)).order_by(DecisionStep.rank)
+            ).scalars()
+            steps: dict[uuid.UUID, list[DecisionStepEntry]] = {}
+            for row in rows:
+                steps.setdefault(row.decision_id, []).append(
+                    DecisionStepEntry(rank=row.rank, code=row.code, rules=json.loads(row.rule_ids))
+                )
+        page = decisions[:limit]
+        next_cursor = encode_cursor(page[-1].created_at, page[-1].id) if len(decisions) > limit else None
+        return DecisionPage(
+            decisions=[
+                DecisionEntry(
+                    id=d.id,
+                    created_at=as_utc(d.created_at),
+                    client_id=d.client_id,
+                    ruleset=RulesetRef(version=d.ruleset_version, sha256=d.ruleset_sha256),
+                    next_steps=steps.get(d.id, []),
+                    request_storage=cast(RequestStorage, d.request_storage),
+                    request_sha256=d.request_hash,
+                    request=json.loads(d.request_json) if d.request_json else None,
+                )
+                for d in page
+            ],
+            next_cursor=next_cursor,
+        )
+
+    def report(self, filters: Filters, step_codes: list[str]) -> DecisionReport:
+        """How often each step was recommended, at which rank, and what people said about it."""
+        where = filters.where()
+        with self.store.session() as session:
+            total = session.scalar(select(func.count()).select_from(Decision).where(*where)) or 0
+            ranks = session.execute(
+                select(DecisionStep.code, DecisionStep.rank, func.count())
+                .join(Decision, Decision.id == DecisionStep.decision_id)
+                .where(*where)
+                .group_by(DecisionStep.code, DecisionStep.rank)
+            ).all()
+            outcomes = session.execute(
+                select(Feedback.step_code, Feedback.outcome, func.count())
+                .join(Decision, Decision.id == Feedback.decision_id)
+                .where(*where)
+                .group_by(Feedback.step_code, Feedback.outcome)
+            ).all()
+        by_rank: dict[str, list[RankCount]] = {}
+        for code, rank, count in sorted(ranks, key=lambda r: (r[0], r[1])):
+            by_rank.setdefault(code, []).append(RankCount(rank=rank, count=count))
+        feedback: dict[str, FeedbackCounts] = {}
+        for code, outcome, count in outcomes:
+            if outcome in OUTCOMES:
+                setattr(feedback.setdefault(code, FeedbackCounts()), outcome, count)
+        known = [c for c in step_codes if c in by_rank or c in feedback]
+        known += sorted((set(by_rank) | set(feedback)) - set(step_codes))
+        return DecisionReport(
+            decisions=total,
+            since=filters.since,
+            until=filters.until,
+            ruleset_version=filters.ruleset_version,
+            steps=[
+                StepReport(
+                    code=code,
+                    recommended=sum(r.count for r in by_rank.get(code, [])),
+                    ranks=by_rank.get(code, []),
+                    feedback=feedback.get(code, FeedbackCounts()),
+                )
+                for code in known
+            ],
+        )
+
+    # -- feedback ------------------------------------------------------------------------------------------
+
+    def add_feedback(
+        self,
+        decision_id: uuid.UUID,
+        feedback: FeedbackRequest,
+        client_id: str | None = None,
+        source: str = "api",
+        now: datetime | None = None,
+    ) -> FeedbackRecorded:
+        """Keep what a patient or clinician did with a step of a decision (from the API or CDS Hooks)."""
+        with self.store.session() as session:
+            if session.get(Decision, decision_id) is None:
+                raise DecisionNotFound
+            codes = set(
+                session.scalars(select(DecisionStep.code).where(DecisionStep.decision_id == decision_id))
+            )
+            if str(feedback.step_code) not in codes:
+                raise StepNotInDecision
+            row = Feedback(
+                id=uuid.uuid4(),
+                decision_id=decision_id,
+                created_at=as_utc(now or utcnow()),
+                client_id=client_id or self.default_client,
+                source=source,
+                reporter=feedback.reporter,
+                step_code=str(feedback.step_code),
+                outcome=feedback.outcome,
+                reason_code=feedback.reason_code.value if feedback.reason_code else None,
+            )
+            session.add(row)
+        return FeedbackRecorded(
+            id=row.id,
+            decision_id=decision_id,
+            created_at=row.created_at,
+            source=source,  # type: ignore[arg-type]
+            reporter=feedback.reporter,
+            step_code=row.step_code,
+            outcome=feedback.outcome,
+            reason_code=feedback.reason_code,
+        )
+
+    # -- retention -----------------------------------------------------------------------------------------
+
+    def purge(self, before: datetime) -> tuple[int, int]:
+        """Delete decisions made before `before`, with their steps and feedback; (decisions, feedback)."""
+        old = select(Decision.id).where(Decision.created_at < as_utc(before))
+        with self.store.session() as session:
+            feedback = session.execute(delete(Feedback).where(Feedback.decision_id.in_(old)))
+            session.execute(delete(DecisionStep).where(DecisionStep.decision_id.in_(old)))
+            decisions = session.execute(delete(Decision).where(Decision.created_at < as_utc(before)))
+        return int(decisions.rowcount), int(feedback.rowcount)  # type: ignore[attr-defined]

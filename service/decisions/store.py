@@ -1,0 +1,105 @@
+"""Where decisions are kept: a SQLAlchemy engine for SQLite (default) or PostgreSQL (DATABASE_URL).
+
+SQLite is a file under DATA_DIR in WAL mode with synchronous=FULL, so a committed decision survives a crash of
+the process or the machine. PostgreSQL connections are checked before use (pool_pre_ping), so the service
+recovers by itself when the server comes back. Any failure to reach the store is raised as StoreUnavailable.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
+from sqlalchemy.orm import Session, sessionmaker
+
+from service.config import Settings
+
+SQLITE_FILE = "decisions.sqlite3"
+CONNECT_TIMEOUT_S = 3
+
+
+class StoreUnavailable(Exception):
+    """The decision store cannot be reached or failed; the request gets a 503."""
+
+
+def database_url(settings: Settings) -> str:
+    """DATABASE_URL if set (postgresql:// means psycopg 3), else the SQLite file under DATA_DIR."""
+    if settings.database_url is not None:
+        url = make_url(settings.database_url.get_secret_value())
+        if url.drivername in ("postgresql", "postgres"):
+            url = url.set(drivername="postgresql+psycopg")
+        return url.render_as_string(hide_password=False)
+    return f"sqlite:///{settings.data_dir / SQLITE_FILE}"
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=FULL")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()
+
+
+def make_engine(url: str) -> Engine:
+    """An engine with the settings this service relies on (WAL for SQLite, pre-ping and timeouts for PG)."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        if parsed.database:
+            from pathlib import Path
+
+            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 10})
+        event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    return create_engine(
+        url,
+        pool_pre_ping=True,
+        pool_size=10,
+        max_overflow=10,
+        pool_timeout=CONNECT_TIMEOUT_S,
+        connect_args={"connect_timeout": CONNECT_TIMEOUT_S},
+    )
+
+
+class Store:
+    """An engine and its sessions; every use goes through session() so errors become StoreUnavailable."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.engine = make_engine(url)
+        self.sessions = sessionmaker(self.engine, expire_on_commit=False)
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        """A session that commits on success; a store failure is raised as StoreUnavailable."""
+        try:
+            with self.sessions.begin() as session:
+                yield session
+        except (OperationalError, PoolTimeout) as exc:
+            raise StoreUnavailable(type(exc).__name__) from exc
+        except DBAPIError as exc:
+            if exc.connection_invalidated:
+                raise StoreUnavailable(type(exc).__name__) from exc
+            raise
+
+    def ping(self) -> bool:
+        """True when the store answers a trivial query."""
+        try:
+            with self.engine.connect() as connection:
+                connection.execute(text("SELECT 1"))
+            return True
+        except (DBAPIError, PoolTimeout):
+            return False
+
+    def close(self) -> None:
+        self.engine.dispose()
