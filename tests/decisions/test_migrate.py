@@ -1,0 +1,104 @@
+"""Migrations on SQLite and PostgreSQL: from empty, from the previous revision, and down-and-up with data."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import inspect, text
+
+from service.decisions.migrate import downgrade, upgrade
+from service.decisions.models import Base, Decision, DecisionStep
+from service.decisions.store import Store
+from tests.storage import BACKENDS
+
+HEAD = "0002_feedback"
+PREVIOUS = "0001_decisions"
+pytestmark = pytest.mark.parametrize("empty_url", BACKENDS, indirect=True)
+
+
+def revision(url: str) -> str | None:
+    store = Store(url)
+    try:
+        with store.engine.connect() as connection:
+            return MigrationContext.configure(connection).get_current_revision()
+    finally:
+        store.close()
+
+
+def insert_decision(url: str) -> uuid.UUID:
+    """A decision with one step, through the tables that revision 0001 already has."""
+    decision_id = uuid.uuid4()
+    store = Store(url)
+    try:
+        with store.session() as session:
+            session.add(
+                Decision(
+                    id=decision_id,
+                    created_at=datetime.now(UTC),
+                    client_id="anonymous",
+                    ruleset_version="1",
+                    ruleset_sha256="0" * 64,
+                    request_storage="none",
+                    response_json="{}",
+                )
+            )
+            session.flush()
+            session.add(DecisionStep(decision_id=decision_id, rank=1, code="joint_review", rule_ids="[]"))
+    finally:
+        store.close()
+    return decision_id
+
+
+def count(url: str, table: str) -> int:
+    store = Store(url)
+    try:
+        with store.engine.connect() as connection:
+            return int(connection.execute(text(f"SELECT count(*) FROM {table}")).scalar_one())
+    finally:
+        store.close()
+
+
+def test_an_empty_database_upgrades_to_exactly_the_models(empty_url: str) -> None:
+    assert revision(empty_url) is None
+    upgrade(empty_url)
+    assert revision(empty_url) == HEAD
+    store = Store(empty_url)
+    try:
+        with store.engine.connect() as connection:
+            assert compare_metadata(MigrationContext.configure(connection), Base.metadata) == []
+            assert {"decisions", "decision_steps", "feedback"} <= set(inspect(connection).get_table_names())
+    finally:
+        store.close()
+    upgrade(empty_url)  # a second start-up finds nothing to do
+    assert revision(empty_url) == HEAD
+
+
+def test_a_database_at_the_previous_revision_upgrades_with_its_data(empty_url: str) -> None:
+    upgrade(empty_url, PREVIOUS)
+    assert revision(empty_url) == PREVIOUS
+    kept = insert_decision(empty_url)
+    upgrade(empty_url)
+    assert revision(empty_url) == HEAD
+    assert count(empty_url, "decisions") == 1 and count(empty_url, "decision_steps") == 1
+    assert count(empty_url, "feedback") == 0
+    store = Store(empty_url)
+    try:
+        with store.session() as session:
+            assert session.get(Decision, kept) is not None
+    finally:
+        store.close()
+
+
+def test_one_step_down_and_up_again_keeps_the_decisions(empty_url: str) -> None:
+    upgrade(empty_url)
+    insert_decision(empty_url)
+    insert_decision(empty_url)
+    downgrade(empty_url, "-1")
+    assert revision(empty_url) == PREVIOUS
+    upgrade(empty_url)
+    assert revision(empty_url) == HEAD
+    assert count(empty_url, "decisions") == 2 and count(empty_url, "decision_steps") == 2

@@ -1,0 +1,99 @@
+"""The decision log itself, on SQLite and PostgreSQL: recording, replay, races, purge."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import text
+
+from service.config import get_settings
+from service.decisions.exceptions import DecisionNotFound, IdempotencyConflict, StoreUnavailable
+from service.decisions.schemas import FeedbackRequest
+from service.decisions.service import DecisionLog, Filters
+from service.decisions.store import Store
+from service.models import RecommendationRequest, RecommendationResponse
+from service.recommender import Recommender
+from tests.conftest import opinion
+
+BODY = {"opinions": [opinion(), opinion(modalities=("chemotherapy",))]}
+RAW = json.dumps(BODY).encode()
+
+
+@pytest.fixture(scope="module")
+def answer() -> RecommendationResponse:
+    return Recommender.load(get_settings().rules_dir).recommend(RecommendationRequest.model_validate(BODY))
+
+
+def test_a_recorded_decision_reads_back_byte_for_byte(
+    decision_log: DecisionLog, answer: RecommendationResponse
+) -> None:
+    stored = decision_log.record(answer, RAW)
+    decision_id = uuid.UUID(json.loads(stored)["decision_id"])
+    assert decision_log.get(decision_id) == stored
+    with pytest.raises(DecisionNotFound):
+        decision_log.get(uuid.uuid4())
+
+
+def test_a_replay_is_found_by_key_and_body_whatever_the_spacing(
+    decision_log: DecisionLog, answer: RecommendationResponse
+) -> None:
+    stored = decision_log.record(answer, RAW, idempotency_key="k1")
+    spaced = json.dumps(BODY, indent=2, sort_keys=True).encode()
+    assert decision_log.replay("anonymous", "k1", spaced) == stored
+    assert decision_log.replay("another-client", "k1", RAW) is None
+    with pytest.raises(IdempotencyConflict):
+        decision_log.replay("anonymous", "k1", json.dumps({**BODY, "time_sensitive": True}).encode())
+
+
+def test_simultaneous_retries_with_one_key_keep_one_decision(
+    decision_log: DecisionLog, answer: RecommendationResponse
+) -> None:
+    with ThreadPoolExecutor(8) as pool:
+        retries = pool.map(lambda _: decision_log.record(answer, RAW, idempotency_key="race"), range(16))
+        answers = list(retries)
+    assert len(set(answers)) == 1
+    assert len(decision_log.page(Filters()).decisions) == 1
+
+
+def test_purge_deletes_old_decisions_with_their_feedback_only(
+    decision_log: DecisionLog, answer: RecommendationResponse
+) -> None:
+    now = datetime.now(UTC)
+    old = json.loads(decision_log.record(answer, RAW, now=now - timedelta(days=40)))["decision_id"]
+    new = json.loads(decision_log.record(answer, RAW, now=now - timedelta(days=10)))["decision_id"]
+    step = answer.next_steps[0].code
+    feedback = FeedbackRequest.model_validate({"step_code": step, "outcome": "done", "reporter": "patient"})
+    for decision_id in (old, new):
+        decision_log.add_feedback(uuid.UUID(decision_id), feedback, source="cds_hooks")
+    assert decision_log.purge(now - timedelta(days=30)) == (1, 1)
+    assert [str(d.id) for d in decision_log.page(Filters()).decisions] == [new]
+    with pytest.raises(DecisionNotFound):
+        decision_log.get(uuid.UUID(old))
+    report = {s.code: s for s in decision_log.report(Filters(), []).steps}
+    assert report[step].feedback.done == 1 and report[step].recommended == 1
+
+
+def test_sqlite_runs_in_wal_mode(tmp_path: object) -> None:
+    store = Store(f"sqlite:///{tmp_path}/wal.sqlite3")
+    try:
+        with store.engine.connect() as connection:
+            assert connection.execute(text("PRAGMA journal_mode")).scalar_one() == "wal"
+            assert connection.execute(text("PRAGMA synchronous")).scalar_one() == 2  # FULL
+    finally:
+        store.close()
+
+
+def test_an_unreachable_store_is_reported_as_unavailable(answer: RecommendationResponse) -> None:
+    from tests.conftest import free_port
+
+    store = Store(f"postgresql+psycopg://postgres@127.0.0.1:{free_port()}/none")
+    try:
+        assert store.ping() is False
+        with pytest.raises(StoreUnavailable):
+            DecisionLog(store).record(answer, RAW)
+    finally:
+        store.close()
