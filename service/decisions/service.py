@@ -188,8 +188,7 @@ class DecisionLog:
         try:
             with self.store.session() as session:
                 session.add(decision)
-                session.flush()  # the decision row first: the steps refer to it
-                session.add_all(steps)
+                session.add_all(steps)  # one flush: the unit of work inserts the decision row first
         except IntegrityError:
             if idempotency_key is None:
                 raise

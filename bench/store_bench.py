@@ -1,0 +1,155 @@
+"""Recommendations per second over loopback: decision store on SQLite, on PostgreSQL, and switched off.
+
+    python bench/store_bench.py [--requests 2000] [--concurrency 16] [--postgres postgresql://...]
+
+Each mode starts `python -m service` (one process) on a free port, warms it up, then sends --requests POST
+/v1/recommendations with --concurrency in flight and reports requests per second and latency percentiles.
+PostgreSQL is a fresh, uniquely named database on the given server, dropped afterwards.
+DECISION_STORE=off disables the decision log (no audit trail): it exists to measure the log's cost.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+import psycopg
+from psycopg import sql
+
+ROOT = Path(__file__).resolve().parent.parent
+BODY = {
+    "opinions": [
+        {
+            "clinician": {"specialty": "surgical_oncology"},
+            "diagnosis": {"cancer_type": "breast", "stage": "II"},
+            "treatment": {"modalities": ["surgery"], "intent": "curative"},
+        },
+        {
+            "clinician": {"specialty": "medical_oncology", "tumor_focus": "breast"},
+            "diagnosis": {"cancer_type": "breast", "stage": "III"},
+            "treatment": {"modalities": ["chemotherapy", "surgery"], "intent": "curative"},
+            "explained_reasoning": True,
+        },
+    ],
+}
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@contextmanager
+def server(env: dict[str, str]) -> Iterator[str]:
+    port = free_port()
+    environ = {**os.environ, "HOST": "127.0.0.1", "PORT": str(port), "LOG_LEVEL": "warning", **env}
+    proc = subprocess.Popen([sys.executable, "-m", "service"], cwd=ROOT, env=environ)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if httpx.get(f"{base}/readyz", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError("server did not start")
+            time.sleep(0.1)
+        yield base
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+
+
+@contextmanager
+def postgres_database(admin_url: str) -> Iterator[str]:
+    name = f"nextsteps_bench_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(admin_url, autocommit=True) as admin:
+        admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    try:
+        host = admin_url.split("://", 1)[1].rsplit("/", 1)[0]
+        yield f"postgresql+psycopg://{host}/{name}"
+    finally:
+        with psycopg.connect(admin_url, autocommit=True) as admin:
+            admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+
+
+async def load(base: str, requests: int, concurrency: int) -> tuple[float, list[float]]:
+    latencies: list[float] = []
+    queue: asyncio.Queue[int] = asyncio.Queue()
+    for i in range(requests):
+        queue.put_nowait(i)
+    limits = httpx.Limits(max_connections=concurrency)
+    async with httpx.AsyncClient(base_url=base, timeout=60, limits=limits) as client:
+
+        async def worker() -> None:
+            while not queue.empty():
+                queue.get_nowait()
+                started = time.perf_counter()
+                response = await client.post("/v1/recommendations", json=BODY)
+                latencies.append(time.perf_counter() - started)
+                if response.status_code != 200:
+                    raise RuntimeError(f"status {response.status_code}")
+
+        started = time.perf_counter()
+        await asyncio.gather(*(worker() for _ in range(concurrency)))
+        elapsed = time.perf_counter() - started
+    return requests / elapsed, latencies
+
+
+def measure(name: str, env: dict[str, str], requests: int, concurrency: int) -> dict[str, object]:
+    with server(env) as base:
+        asyncio.run(load(base, min(200, requests), concurrency))  # warm-up
+        rate, latencies = asyncio.run(load(base, requests, concurrency))
+    cuts = statistics.quantiles(latencies, n=100)
+    result = {
+        "store": name,
+        "requests": requests,
+        "concurrency": concurrency,
+        "rps": round(rate, 1),
+        "p50_ms": round(cuts[49] * 1000, 2),
+        "p99_ms": round(cuts[98] * 1000, 2),
+    }
+    print(json.dumps(result), flush=True)
+    return result
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--requests", type=int, default=2000)
+    parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument("--postgres", default="postgresql://postgres@127.0.0.1:5432/test")
+    args = parser.parse_args()
+    results = []
+    results.append(measure("off", {"DECISION_STORE": "off"}, args.requests, args.concurrency))
+    with tempfile.TemporaryDirectory() as data_dir:
+        results.append(measure("sqlite", {"DATA_DIR": data_dir}, args.requests, args.concurrency))
+    with postgres_database(args.postgres) as url:
+        results.append(measure("postgresql", {"DATABASE_URL": url}, args.requests, args.concurrency))
+    print()
+    print("| store | requests | concurrency | recommendations/s | p50 ms | p99 ms |")
+    print("| --- | --- | --- | --- | --- | --- |")
+    for r in results:
+        print(
+            f"| {r['store']} | {r['requests']} | {r['concurrency']} | {r['rps']} | {r['p50_ms']} | {r['p99_ms']} |"
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
