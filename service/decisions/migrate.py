@@ -1,13 +1,16 @@
 """`python -m service.decisions.migrate [REVISION]`: bring the decision store to a revision (default head).
 
 `python -m service` runs this once before uvicorn starts its workers, so workers never race to migrate. On
-PostgreSQL an advisory lock serialises replicas that start at the same moment against one database.
+PostgreSQL an advisory lock serialises replicas that start at the same moment against one database; on SQLite
+an exclusive lock on a file beside the database does the same for processes on one host.
 """
 
 from __future__ import annotations
 
+import fcntl
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 from alembic import command
 from alembic.config import Config
@@ -36,10 +39,25 @@ def downgrade(url: str, revision: str) -> None:
     _run(url, lambda config: command.downgrade(config, revision))
 
 
+@contextmanager
+def _sqlite_file_lock(store: Store) -> Iterator[None]:
+    """Processes sharing one SQLite file migrate one at a time (an exclusive lock on a file beside it)."""
+    database = store.engine.url.database
+    if store.dialect != "sqlite" or not database or database == ":memory:":
+        yield
+        return
+    with open(f"{database}.migrate-lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
 def _run(url: str, action: Callable[[Config], None]) -> None:
     store = Store(url)
     try:
-        with store.engine.connect() as connection:
+        with _sqlite_file_lock(store), store.engine.connect() as connection:
             if store.dialect == "postgresql":
                 connection.execute(text("SELECT pg_advisory_lock(:id)"), {"id": LOCK_ID})
                 connection.commit()

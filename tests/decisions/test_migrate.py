@@ -102,3 +102,28 @@ def test_one_step_down_and_up_again_keeps_the_decisions(empty_url: str) -> None:
     upgrade(empty_url)
     assert revision(empty_url) == HEAD
     assert count(empty_url, "decisions") == 2 and count(empty_url, "decision_steps") == 2
+
+
+def test_replicas_starting_together_migrate_once(empty_url: str) -> None:
+    """Three `python -m service.decisions.migrate` at once against one empty database: all succeed."""
+    import os
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    env = {**os.environ, "DATABASE_URL": empty_url}
+    runs = [
+        subprocess.Popen(
+            [sys.executable, "-m", "service.decisions.migrate"],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        for _ in range(3)
+    ]
+    outputs = [run.communicate(timeout=120)[0] for run in runs]
+    assert [run.returncode for run in runs] == [0, 0, 0], outputs
+    assert revision(empty_url) == HEAD

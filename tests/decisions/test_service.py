@@ -97,3 +97,22 @@ def test_an_unreachable_store_is_reported_as_unavailable(answer: RecommendationR
             DecisionLog(store).record(answer, RAW)
     finally:
         store.close()
+
+
+def test_paging_is_stable_when_many_decisions_share_one_timestamp(
+    decision_log: DecisionLog, answer: RecommendationResponse
+) -> None:
+    at = datetime(2026, 1, 2, 3, 4, 5, 678901, tzinfo=UTC)
+    made = {json.loads(decision_log.record(answer, RAW, now=at))["decision_id"] for _ in range(5)}
+    made.add(json.loads(decision_log.record(answer, RAW, now=at - timedelta(microseconds=1)))["decision_id"])
+    seen: list[str] = []
+    cursor: str | None = None
+    while True:
+        page = decision_log.page(Filters(), limit=2, cursor=cursor)
+        seen += [str(d.id) for d in page.decisions]
+        if page.next_cursor is None:
+            break
+        cursor = page.next_cursor
+    assert len(seen) == len(set(seen)) == 6 and set(seen) == made
+    times = [d.created_at for d in decision_log.page(Filters(), limit=10).decisions]
+    assert times == sorted(times, reverse=True) and times[0] == at
