@@ -28,8 +28,8 @@ bench: $(BIN)/.installed ## recommendations per second: store on SQLite, on Post
 	$(BIN)/python bench/store_bench.py
 
 lint: $(BIN)/.installed
-	$(BIN)/ruff check service tests
-	$(BIN)/ruff format --check service tests
+	$(BIN)/ruff check service tests bench migrations
+	$(BIN)/ruff format --check service tests bench migrations
 
 typecheck: $(BIN)/.installed
 	$(BIN)/mypy

@@ -87,8 +87,9 @@ def test_a_postgres_crash_loses_no_acknowledged_decision(postgres: ThrowawayPost
         acked_before_restart = load.count(200)
         refused_before = load.count(503)
         wait_for(lambda: load.count(503) >= refused_before + 50, "503s while the store is down")
-        down = httpx.get(f"{base}/readyz", timeout=10)
-        assert down.status_code == 503 and down.headers["content-type"] == "application/problem+json"
+        for path in ("/readyz", "/v1/decisions", f"/v1/recommendations/{uuid.uuid4()}"):
+            down = httpx.get(f"{base}{path}", timeout=10)
+            assert down.status_code == 503 and down.headers["content-type"] == "application/problem+json"
         postgres.start()
         wait_for(lambda: ready(base) == 200, "readiness after the store returns")
         wait_for(lambda: load.count(200) >= acked_before_restart + 100, "100 decisions after the restart")
