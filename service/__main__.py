@@ -19,11 +19,11 @@ def main() -> int:
         return 2
     if settings.decision_store == "on":
         # Once, before uvicorn starts (and forks) any worker: workers never race to migrate.
-        from service.decisions.migrate import upgrade
+        from service.decisions.migrate import upgrade_when_reachable
         from service.decisions.store import database_url
 
         try:
-            upgrade(database_url(settings))
+            upgrade_when_reachable(database_url(settings), settings.decision_store_wait_s)
         except Exception as exc:  # the store is down or refuses: say which kind of error, not its text
             print(f"nextsteps: cannot migrate the decision store: {type(exc).__name__}", file=sys.stderr)
             return 3

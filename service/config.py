@@ -29,6 +29,7 @@ class Settings(BaseSettings):
     decision_request_salt: SecretStr | None = None
     decision_default_client: str = Field(default="anonymous", min_length=1, max_length=200)
     decision_retention_days: int | None = Field(default=None, ge=1)
+    decision_store_wait_s: float = Field(default=30, ge=0, le=600)  # start-up waits this long for the store
 
     @model_validator(mode="after")
     def _salt_when_hashed(self) -> "Settings":

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import fcntl
 import sys
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import text
+from sqlalchemy.exc import OperationalError
 
 from service.config import PROJECT_ROOT, get_settings
 from service.decisions.store import Store, database_url
@@ -32,6 +34,19 @@ def alembic_config() -> Config:
 def upgrade(url: str, revision: str = "head") -> None:
     """Upgrade the store at url to revision."""
     _run(url, lambda config: command.upgrade(config, revision))
+
+
+def upgrade_when_reachable(url: str, wait_s: float) -> None:
+    """Upgrade to head, retrying while the store cannot be reached (it may start after us) for wait_s."""
+    deadline = time.monotonic() + wait_s
+    while True:
+        try:
+            upgrade(url)
+            return
+        except OperationalError:
+            if time.monotonic() >= deadline:
+                raise
+            time.sleep(1)
 
 
 def downgrade(url: str, revision: str) -> None:
