@@ -19,8 +19,8 @@ run: $(BIN)/.installed ## serve the API on http://$(HOST):$(PORT)
 	$(BIN)/python -m service
 
 lint: $(BIN)/.installed
-	$(BIN)/ruff check service tests
-	$(BIN)/ruff format --check service tests
+	$(BIN)/ruff check service tests bench
+	$(BIN)/ruff format --check service tests bench
 
 typecheck: $(BIN)/.installed
 	$(BIN)/mypy
