@@ -50,12 +50,16 @@ $(TS)/node_modules/.installed: $(TS)/package.json $(TS)/package-lock.json
 browser:
 	command -v chromium >/dev/null || (apt-get update && apt-get install -y chromium)
 
+REDOC_LOGO := https://cdn.redoc.ly/redoc/logo-mini.svg
+EMPTY_SVG := data:image/svg+xml,%3Csvg xmlns=%22http://www.w3.org/2000/svg%22/%3E
 # Refresh the docs assets in service/static/vendor from the pinned npm packages (they are committed,
 # so `make run` needs no npm).
 vendor-docs: $(TS)/node_modules/.installed
 	cp $(TS)/node_modules/swagger-ui-dist/swagger-ui-bundle.js $(TS)/node_modules/swagger-ui-dist/swagger-ui.css \
 	   $(TS)/node_modules/swagger-ui-dist/favicon-32x32.png service/static/vendor/
 	cp $(TS)/node_modules/redoc/bundles/redoc.standalone.js service/static/vendor/
+	# ReDoc's sidebar logo is fetched from its CDN with no option to turn it off: use an empty inline image.
+	sed -i 's#$(REDOC_LOGO)#$(EMPTY_SVG)#' service/static/vendor/redoc.standalone.js
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
