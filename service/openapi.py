@@ -66,12 +66,12 @@ def _examples(operation: dict[str, Any], examples: dict[str, Any]) -> None:
                 content["example"] = mine["responses"][status]
 
 
-def _language_header(operation: dict[str, Any]) -> None:
+def _language_header(operation: dict[str, Any], languages: list[str]) -> None:
     if operation["operationId"] in LANGUAGE_AWARE:
         operation["responses"]["200"]["headers"] = {
             "Content-Language": {
-                "description": "The language of the patient-facing text (`en` or `es`).",
-                "schema": {"type": "string", "enum": ["en", "es"]},
+                "description": "The language of the patient-facing text.",
+                "schema": {"type": "string", "enum": languages},
             }
         }
 
@@ -86,12 +86,13 @@ def build(app: FastAPI) -> dict[str, Any]:
         tags=TAGS,
     )
     examples = json.loads(EXAMPLES.read_text(encoding="utf-8"))
+    languages = sorted(app.state.recommender.catalog.texts)
     for path in doc["paths"].values():
         for method, operation in path.items():
             if method in HTTP_METHODS:
                 _problem_responses(operation)
                 _examples(operation, examples)
-                _language_header(operation)
+                _language_header(operation, languages)
     schemas = doc["components"]["schemas"]
     for unused in ("HTTPValidationError", "ValidationError"):
         schemas.pop(unused, None)
