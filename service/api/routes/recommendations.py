@@ -1,8 +1,9 @@
 """POST /v1/recommendations: opinions in, ranked and explained next steps out."""
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Response
 
-from service.api.deps import RecommenderDep
+from service.api.deps import AcceptLanguage, RecommenderDep
+from service.languages import choose
 from service.models import RecommendationRequest, RecommendationResponse
 from service.problems import PROBLEM_RESPONSES
 
@@ -17,11 +18,20 @@ router = APIRouter(prefix="/v1", tags=["recommendations"])
     responses=PROBLEM_RESPONSES,
 )
 async def create_recommendation(
-    body: RecommendationRequest, recommender: RecommenderDep
+    body: RecommendationRequest,
+    recommender: RecommenderDep,
+    response: Response,
+    accept_language: AcceptLanguage = None,
 ) -> RecommendationResponse:
     """Compare two to ten opinions and answer with the next steps, ranked, each with its reasons.
 
     The engine runs on the event loop thread: it takes well under a millisecond and
     must be entered by one thread at a time.
+
+    Patient-facing text is in the request's `lang`, else the best match for `Accept-Language`,
+    else English; `Content-Language` names the language used.
     """
-    return recommender.recommend(body)
+    lang = choose(body.lang, accept_language, recommender.catalog.texts)
+    response.headers["Content-Language"] = lang
+    response.headers["Vary"] = "Accept-Language"
+    return recommender.recommend(body, lang)
