@@ -20,6 +20,9 @@ class Settings(BaseSettings):
     rules_dir: Path = PROJECT_ROOT / "rules"
     max_body_bytes: int = Field(default=64 * 1024, ge=1024, le=16 * 1024 * 1024)
     log_level: str = Field(default="info", pattern="^(critical|error|warning|info|debug)$")
+    # Browser origins allowed to call the API (CORS); empty = no CORS headers at all.
+    # From the environment as JSON: CORS_ORIGINS='["https://portal.example.org"]'.
+    cors_origins: list[str] = Field(default_factory=list)
 
     # Decision log (service/decisions/). SQLite under data_dir unless DATABASE_URL names another store.
     data_dir: Path = PROJECT_ROOT / "data"

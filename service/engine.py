@@ -21,7 +21,7 @@ import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
-from durable.engine import Host, MessageNotHandledException, MessageObservedException
+from durable.engine import Host, MessageNotHandledException
 
 from service.exceptions import EngineError
 
@@ -58,6 +58,8 @@ class RulesEngine:
         self._sids = itertools.count(1)
         self._handler: FireHandler | None = None
         self._error: BaseException | None = None
+        self._pending: list[Fact] = []
+        self._seen: set[tuple[tuple[str, Any], ...]] = set()
         opener = {"all": [{"o": {"t": OPEN_RULE}}], "run": OPEN_RULE}
         self._host = _QuietHost({name: {**definition, OPEN_RULE: opener}}, self._action_for)
 
@@ -75,30 +77,49 @@ class RulesEngine:
         if self._error is not None or self._handler is None:
             return
         try:
-            matched = {alias: c._m[alias] for alias in aliases}
-            for fact in self._handler(rule_id, matched):
-                with contextlib.suppress(MessageObservedException):  # the same fact again: facts are a set
-                    c.assert_fact(fact)
+            self._pending.extend(self._handler(rule_id, {alias: c._m[alias] for alias in aliases}))
         except BaseException as exc:  # the engine would swallow it; keep it for evaluate()
             self._error = exc
 
+    def _assert(self, sid: str, batch: Sequence[Fact]) -> None:
+        """Assert one batch, then what its firings produced, batch by batch, until nothing new comes.
+
+        Facts produced by actions are asserted together after the firing round rather than one
+        by one from inside each action: one call into the engine instead of one per fact, with
+        the same forward chaining.
+        """
+        while self._error is None:
+            fresh = {}
+            for fact in batch:  # facts are a set: the engine refuses a fact it has already seen
+                key = tuple(sorted(fact.items()))
+                if key not in self._seen:
+                    self._seen.add(key)
+                    fresh[key] = fact
+            if not fresh:
+                return
+            self._pending = []
+            # MessageNotHandled: no rule waits for these facts (yet); they are kept all the same.
+            with contextlib.suppress(MessageNotHandledException):
+                self._host.assert_facts(self._name, [{**fact, "sid": sid} for fact in fresh.values()])
+            batch = self._pending
+
     def evaluate(self, batches: Sequence[Sequence[Fact]], handler: FireHandler) -> None:
-        """Assert each batch of facts in turn in a fresh session, running every rule that fires."""
+        """Assert each batch of facts in turn in a fresh session, running every rule that fires.
+
+        A batch's facts go in in order: a phase fact that starts a stage goes last in its batch,
+        so the stage's rules see every other fact of the batch.
+        """
         with self._lock:
             sid = f"e{next(self._sids)}"
-            self._handler, self._error = handler, None
+            self._handler, self._error, self._seen = handler, None, set()
             try:
                 for batch in [[OPEN_FACT, *batches[0]], *batches[1:]] if batches else [[OPEN_FACT]]:
-                    # MessageNotHandled: no rule waits for these facts (yet); they are kept all the same.
-                    with contextlib.suppress(MessageNotHandledException):
-                        self._host.assert_facts(self._name, [{**fact, "sid": sid} for fact in batch])
-                    if self._error is not None:
-                        break
+                    self._assert(sid, batch)
                 state = self._host.get_state(self._name, sid)
             except Exception as exc:
                 raise EngineError(f"rules engine failed: {type(exc).__name__}") from exc
             finally:
-                self._handler = None
+                self._handler, self._pending = None, []
                 self._host.delete_state(self._name, sid)
             if self._error is not None:
                 raise EngineError(f"a rule action failed: {type(self._error).__name__}") from self._error

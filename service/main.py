@@ -1,9 +1,10 @@
 """Build the app: settings, rules, error mapping, limits, routes. Nothing else."""
 
 from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
 
-from service import problems
-from service.api.routes import decisions, health, recommendations, reference
+from service import openapi, problems
+from service.api.routes import cds_hooks, decisions, docs, health, recommendations, reference
 from service.config import Settings, get_settings
 from service.decisions import problems as decision_problems
 from service.decisions.service import DecisionLog
@@ -21,12 +22,25 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             "Information for a conversation with the care team, never medical advice: "
             "no diagnosis and no treatment directive. Every answer carries a disclaimer."
         ),
+        docs_url=None,  # served by service.api.routes.docs from shipped assets
+        redoc_url=None,
     )
     app.state.recommender = Recommender.load(settings.rules_dir)
     app.state.decisions = DecisionLog.from_settings(settings) if settings.decision_store == "on" else None
     problems.install(app)
     decision_problems.install(app)
     app.add_middleware(BodyLimits, max_bytes=settings.max_body_bytes)
-    for module in (recommendations, decisions, reference, health):
+    if settings.cors_origins:  # outermost, so refusals (413, 415) carry CORS headers too
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["GET", "POST"],
+            allow_headers=["Content-Type", "Accept-Language", "Authorization", "Idempotency-Key"],
+            expose_headers=["Content-Language", "Idempotent-Replayed"],
+            max_age=600,
+        )
+    for module in (recommendations, decisions, reference, health, cds_hooks):
         app.include_router(module.router)
+    docs.install(app)
+    openapi.install(app)
     return app

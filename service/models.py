@@ -18,6 +18,7 @@ _catalog = load_catalog(get_settings().rules_dir)
 
 CancerType = StrEnum("CancerType", {code: code for code in _catalog.cancer_types})  # type: ignore[misc]
 StepCode = StrEnum("StepCode", {code: code for code in _catalog.step_codes})  # type: ignore[misc]
+Language = StrEnum("Language", {lang: lang for lang in sorted(_catalog.texts)})  # type: ignore[misc]
 
 
 class Specialty(StrEnum):
@@ -103,6 +104,10 @@ class RecommendationRequest(Closed):
     time_sensitive: StrictBool = Field(default=False, description="A doctor has said decisions are urgent.")
     completed_steps: list[StepCode] = Field(
         default_factory=list, max_length=20, description="Next steps the patient has already done."
+    )
+    lang: Language | None = Field(
+        default=None,
+        description="Language of the patient-facing text; wins over the Accept-Language header.",
     )
 
 

@@ -8,15 +8,21 @@ from pathlib import Path
 from service.actions import Outcome
 from service.catalog import DEFAULT_LANG, Catalog, load_catalog, ruleset_sha256
 from service.engine import RulesEngine
-from service.facts import cancer_types_named, to_facts
+from service.facts import Fact, cancer_types_named, to_facts
 from service.models import RecommendationRequest, RecommendationResponse, RulesetRef
 from service.ranking import render
 from service.ruleset import STAGES, Ruleset, load_ruleset
 
 RULESET_NAME = "nextsteps"
 DISCORDANCE_ORDER = ("diagnosis", "stage", "treatment")
-# One phase fact per stage, asserted after the one before has finished.
-PHASES = [[{"t": "phase", "name": stage}] for stage in STAGES]
+# One phase fact per stage, asserted after the one before has finished. The first
+# stage's phase fact goes last in the batch of input facts, saving one engine call.
+PHASES = [{"t": "phase", "name": stage} for stage in STAGES]
+
+
+def batches(facts: list[Fact]) -> list[list[Fact]]:
+    """Input facts with the first phase fact, then one batch per later stage."""
+    return [[*facts, PHASES[0]], *([phase] for phase in PHASES[1:])]
 
 
 @dataclass
@@ -38,7 +44,7 @@ class Recommender:
 
     def evaluate(self, request: RecommendationRequest) -> Outcome:
         outcome = Outcome(self.ruleset)
-        self.engine.evaluate([to_facts(request), *PHASES], outcome.fire)
+        self.engine.evaluate(batches(to_facts(request)), outcome.fire)
         return outcome
 
     def recommend(self, request: RecommendationRequest, lang: str = DEFAULT_LANG) -> RecommendationResponse:

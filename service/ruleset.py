@@ -37,6 +37,9 @@ INEQUALITY = {"$lt", "$lte", "$gt", "$gte"}
 EXISTS = {"$ex", "$nex"}
 RULE_KEYS = {"id", "when", "then", "pri", "description"}
 MAX_PRI = 65535
+# Every rule of a stage waits on the stage's phase fact, and durable-rules links
+# one condition to at most 256 joins (BETA_LIST_LENGTH; more fails with error 108).
+MAX_RULES_PER_STAGE = 256
 DEFAULT_PRI = 100
 THEN_KEYS = {
     "derive": {"action", "fact"},
@@ -74,7 +77,7 @@ class Ruleset:
         return {rule.id: copy.deepcopy(rule.definition) for rule in self.rules}
 
 
-def _type_of(cond: Any) -> str | None:
+def fact_type_of(cond: Any) -> str | None:
     """The fact type a condition is about: its ``t`` equality, at the top or in a top-level $and."""
     if isinstance(cond, dict) and len(cond) == 1:
         ((key, value),) = cond.items()
@@ -82,7 +85,7 @@ def _type_of(cond: Any) -> str | None:
             return value
         if key == "$and" and isinstance(value, list):
             for child in value:
-                found = _type_of(child)
+                found = fact_type_of(child)
                 if found:
                     return found
     return None
@@ -177,7 +180,7 @@ class _RuleChecker:
                 raise self.fail(
                     f"condition {alias!r} must be a mapping with exactly one key (use $and to combine)"
                 )
-            fact_type = _type_of(cond)
+            fact_type = fact_type_of(cond)
             if fact_type is None:
                 raise self.fail(f"condition {alias!r} must name its fact type with t: <type>")
             negated = alias.endswith("$not")
@@ -297,6 +300,16 @@ def load_ruleset(root: Path, catalog: Catalog) -> Ruleset:
         for raw in doc["rules"]:
             rules.append(_load_rule(file, raw, stage, len(rules), schema, available[stage], catalog, seen))
     _check_reasons(rules, catalog)
+    for stage in STAGES:
+        in_stage = [rule for rule in rules if rule.stage == stage]
+        if len(in_stage) > MAX_RULES_PER_STAGE:
+            extra = in_stage[MAX_RULES_PER_STAGE]
+            raise RuleFileError(
+                extra.file,
+                extra.id,
+                f"stage {stage!r} has {len(in_stage)} rules; durable-rules takes at most "
+                f"{MAX_RULES_PER_STAGE} per stage",
+            )
     return Ruleset(rules, schema, files)
 
 

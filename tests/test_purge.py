@@ -38,7 +38,7 @@ def test_purge_deletes_what_is_older_than_the_retention_and_nothing_else(
     now = datetime.now(UTC)
     ages = {"ancient": 400, "old": 31, "recent": 29, "today": 0}
     ids = {
-        name: json.loads(decision_log.record(answer, raw, now=now - timedelta(days=days)))["decision_id"]
+        name: json.loads(decision_log.record(answer, raw, now=now - timedelta(days=days)).body)["decision_id"]
         for name, days in ages.items()
     }
     feedback = FeedbackRequest.model_validate(

@@ -2,7 +2,7 @@
 
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Header, Request
 
 from service.decisions.exceptions import StoreOff
 from service.decisions.service import DecisionLog
@@ -15,6 +15,15 @@ def get_recommender(request: Request) -> Recommender:
 
 
 RecommenderDep = Annotated[Recommender, Depends(get_recommender)]
+
+
+AcceptLanguage = Annotated[
+    str | None,
+    Header(
+        description="Preferred languages for patient-facing text (`en`, `es`); English when none fits.",
+        examples=["es-MX,es;q=0.9,en;q=0.5"],
+    ),
+]
 
 
 def get_decision_log(request: Request) -> DecisionLog | None:

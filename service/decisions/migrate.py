@@ -76,6 +76,11 @@ def _run(url: str, action: Callable[[Config], None]) -> None:
             if store.dialect == "postgresql":
                 connection.execute(text("SELECT pg_advisory_lock(:id)"), {"id": LOCK_ID})
                 connection.commit()
+            if store.dialect == "sqlite":
+                # Alembic's batch mode rebuilds a SQLite table by dropping it: with foreign keys on, that
+                # would cascade and delete every row that refers to it. This connection is discarded after.
+                connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+                connection.commit()
             config = alembic_config()
             config.attributes["connection"] = connection
             action(config)

@@ -33,8 +33,9 @@ class Decision(Base):
     request_storage: Mapped[str] = mapped_column(String(10))
     request_json: Mapped[str | None] = mapped_column(Text)
     request_hash: Mapped[str | None] = mapped_column(String(64))
-    # The exact bytes of the first answer, so GET returns what was first returned.
+    # The exact bytes of the first answer and its Content-Language, so GET returns what was first returned.
     response_json: Mapped[str] = mapped_column(Text)
+    lang: Mapped[str] = mapped_column(String(10), server_default="en")  # revision 0003
     idempotency_key: Mapped[str | None] = mapped_column(String(200))
     # Keyed hash of the body sent with an Idempotency-Key, to tell a retry from a different request.
     request_fingerprint: Mapped[str | None] = mapped_column(String(64))
@@ -44,7 +45,10 @@ class DecisionStep(Base):
     """A next step of a decision, in rank order, with the rules that placed or moved it."""
 
     __tablename__ = "decision_steps"
-    __table_args__ = (Index("ix_decision_steps_code", "code"),)
+    __table_args__ = (
+        Index("ix_decision_steps_code", "code"),
+        Index("ix_decision_steps_card_uuid", "card_uuid", unique=True),
+    )
 
     decision_id: Mapped[uuid.UUID] = mapped_column(
         Uuid, ForeignKey("decisions.id", ondelete="CASCADE"), primary_key=True
@@ -52,6 +56,8 @@ class DecisionStep(Base):
     rank: Mapped[int] = mapped_column(Integer, primary_key=True)
     code: Mapped[str] = mapped_column(String(100))
     rule_ids: Mapped[str] = mapped_column(Text)  # JSON list of rule ids
+    # The uuid of the CDS Hooks card that shows this step (revision 0003), so card feedback finds it.
+    card_uuid: Mapped[uuid.UUID | None] = mapped_column(Uuid)
 
 
 class Feedback(Base):

@@ -27,6 +27,7 @@ class ReasonCode(StrEnum):
     care_team_advised_otherwise = "care_team_advised_otherwise"
     not_clear = "not_clear"
     did_not_apply = "did_not_apply"
+    patient_declined = "patient_declined"
     other = "other"
 
 

@@ -14,11 +14,12 @@ import json
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import cast
+from typing import NamedTuple, cast
 
 from sqlalchemy import ColumnElement, Select, and_, delete, func, or_, select
 from sqlalchemy.exc import IntegrityError
 
+from service.catalog import DEFAULT_LANG
 from service.config import Settings
 from service.decisions.exceptions import (
     BadCursor,
@@ -36,13 +37,28 @@ from service.decisions.schemas import (
     FeedbackCounts,
     FeedbackRecorded,
     FeedbackRequest,
+    Outcome,
     RankCount,
+    ReasonCode,
     RecordedRecommendation,
     RequestStorage,
     StepReport,
 )
 from service.decisions.store import Store, database_url
 from service.models import RecommendationResponse, RulesetRef
+
+
+class Answer(NamedTuple):
+    """A recorded answer: its exact bytes and the language of its text (Content-Language)."""
+
+    body: bytes
+    lang: str
+    decision_id: uuid.UUID
+
+
+def card_uuid(decision_id: uuid.UUID, code: str) -> uuid.UUID:
+    """The uuid of the CDS Hooks card showing step `code` of a decision: derived, so no lookup is needed."""
+    return uuid.uuid5(decision_id, code)
 
 
 def utcnow() -> datetime:
@@ -134,20 +150,20 @@ class DecisionLog:
 
     # -- recording -----------------------------------------------------------------------------------------
 
-    def replay(self, client_id: str, idempotency_key: str, body: bytes) -> bytes | None:
+    def replay(self, client_id: str, idempotency_key: str, body: bytes) -> Answer | None:
         """The stored answer for a retry with this key, None for a new key; IdempotencyConflict otherwise."""
         fingerprint = self._keyed_sha256(canonical_json(body))
         with self.store.session() as session:
             found = session.execute(
-                select(Decision.response_json, Decision.request_fingerprint).where(
-                    Decision.client_id == client_id, Decision.idempotency_key == idempotency_key
-                )
+                select(
+                    Decision.id, Decision.response_json, Decision.lang, Decision.request_fingerprint
+                ).where(Decision.client_id == client_id, Decision.idempotency_key == idempotency_key)
             ).one_or_none()
         if found is None:
             return None
         if found.request_fingerprint != fingerprint:
             raise IdempotencyConflict
-        return str(found.response_json).encode()
+        return Answer(str(found.response_json).encode(), str(found.lang), found.id)
 
     def record(
         self,
@@ -155,8 +171,9 @@ class DecisionLog:
         body: bytes,
         client_id: str | None = None,
         idempotency_key: str | None = None,
+        lang: str = DEFAULT_LANG,
         now: datetime | None = None,
-    ) -> bytes:
+    ) -> Answer:
         """Commit a decision and return the exact bytes to answer with (a retry's first answer on a race)."""
         client = client_id or self.default_client
         decision_id = uuid.uuid4()
@@ -173,6 +190,7 @@ class DecisionLog:
             request_json=canonical if self.request_storage == "full" else None,
             request_hash=self._keyed_sha256(canonical) if self.request_storage == "hashed" else None,
             response_json=answer_json,
+            lang=lang,
             idempotency_key=idempotency_key,
             request_fingerprint=self._keyed_sha256(canonical) if idempotency_key else None,
         )
@@ -182,6 +200,7 @@ class DecisionLog:
                 rank=step.rank,
                 code=step.code,
                 rule_ids=json.dumps([reason.rule for reason in step.reasons]),
+                card_uuid=card_uuid(decision_id, step.code),
             )
             for step in response.next_steps
         ]
@@ -196,17 +215,19 @@ class DecisionLog:
             if replayed is None:
                 raise
             return replayed
-        return answer_json.encode()
+        return Answer(answer_json.encode(), lang, decision_id)
 
     # -- reading -------------------------------------------------------------------------------------------
 
-    def get(self, decision_id: uuid.UUID) -> bytes:
+    def get(self, decision_id: uuid.UUID) -> Answer:
         """The answer as first returned."""
         with self.store.session() as session:
-            found = session.scalar(select(Decision.response_json).where(Decision.id == decision_id))
+            found = session.execute(
+                select(Decision.response_json, Decision.lang).where(Decision.id == decision_id)
+            ).one_or_none()
         if found is None:
             raise DecisionNotFound
-        return found.encode()
+        return Answer(str(found.response_json).encode(), str(found.lang), decision_id)
 
     def page(self, filters: Filters, limit: int = 50, cursor: str | None = None) -> DecisionPage:
         """Newest first, keyset-paginated on (created_at, id): stable while decisions are added."""
@@ -330,6 +351,46 @@ class DecisionLog:
             outcome=feedback.outcome,
             reason_code=feedback.reason_code,
         )
+
+    def add_card_feedback(
+        self,
+        entries: list[tuple[str, Outcome, ReasonCode | None]],
+        client_id: str | None = None,
+        now: datetime | None = None,
+    ) -> int:
+        """CDS Hooks feedback as (card uuid, outcome, reason): kept for the cards we made; how many kept."""
+        cards: dict[uuid.UUID, tuple[Outcome, ReasonCode | None]] = {}
+        for card, outcome, reason in entries:
+            try:
+                cards[uuid.UUID(card)] = (outcome, reason)
+            except ValueError:
+                continue  # not a card of ours
+        if not cards:
+            return 0
+        with self.store.session() as session:
+            steps = session.execute(
+                select(DecisionStep.card_uuid, DecisionStep.decision_id, DecisionStep.code).where(
+                    DecisionStep.card_uuid.in_(list(cards))
+                )
+            ).all()
+            for shown, decision_id, code in steps:
+                if shown is None:
+                    continue
+                outcome, reason = cards[shown]
+                session.add(
+                    Feedback(
+                        id=uuid.uuid4(),
+                        decision_id=decision_id,
+                        created_at=as_utc(now or utcnow()),
+                        client_id=client_id or self.default_client,
+                        source="cds_hooks",
+                        reporter="clinician",
+                        step_code=code,
+                        outcome=outcome,
+                        reason_code=reason.value if reason else None,
+                    )
+                )
+        return len(steps)
 
     # -- retention -----------------------------------------------------------------------------------------
 

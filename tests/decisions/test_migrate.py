@@ -8,15 +8,16 @@ from datetime import UTC, datetime
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import inspect, text
+from sqlalchemy import insert, inspect, text
 
 from service.decisions.migrate import downgrade, upgrade
-from service.decisions.models import Base, Decision, DecisionStep
+from service.decisions.models import Base, Decision, DecisionStep, Feedback
 from service.decisions.store import Store
 from tests.storage import BACKENDS
 
-HEAD = "0002_feedback"
-PREVIOUS = "0001_decisions"
+HEAD = "0003_lang_and_cards"
+PREVIOUS = "0002_feedback"
+OLDER = ["0001_decisions", "0002_feedback"]
 pytestmark = pytest.mark.parametrize("empty_url", BACKENDS, indirect=True)
 
 
@@ -30,13 +31,13 @@ def revision(url: str) -> str | None:
 
 
 def insert_decision(url: str) -> uuid.UUID:
-    """A decision with one step, through the tables that revision 0001 already has."""
+    """A decision with one step, in the columns that revision 0001 already has."""
     decision_id = uuid.uuid4()
     store = Store(url)
     try:
         with store.session() as session:
-            session.add(
-                Decision(
+            session.execute(
+                insert(Decision).values(
                     id=decision_id,
                     created_at=datetime.now(UTC),
                     client_id="anonymous",
@@ -46,8 +47,11 @@ def insert_decision(url: str) -> uuid.UUID:
                     response_json="{}",
                 )
             )
-            session.flush()
-            session.add(DecisionStep(decision_id=decision_id, rank=1, code="joint_review", rule_ids="[]"))
+            session.execute(
+                insert(DecisionStep).values(
+                    decision_id=decision_id, rank=1, code="joint_review", rule_ids="[]"
+                )
+            )
     finally:
         store.close()
     return decision_id
@@ -77,9 +81,10 @@ def test_an_empty_database_upgrades_to_exactly_the_models(empty_url: str) -> Non
     assert revision(empty_url) == HEAD
 
 
-def test_a_database_at_the_previous_revision_upgrades_with_its_data(empty_url: str) -> None:
-    upgrade(empty_url, PREVIOUS)
-    assert revision(empty_url) == PREVIOUS
+@pytest.mark.parametrize("start", OLDER)
+def test_a_database_at_an_earlier_revision_upgrades_with_its_data(empty_url: str, start: str) -> None:
+    upgrade(empty_url, start)
+    assert revision(empty_url) == start
     kept = insert_decision(empty_url)
     upgrade(empty_url)
     assert revision(empty_url) == HEAD
@@ -88,7 +93,8 @@ def test_a_database_at_the_previous_revision_upgrades_with_its_data(empty_url: s
     store = Store(empty_url)
     try:
         with store.session() as session:
-            assert session.get(Decision, kept) is not None
+            old = session.get(Decision, kept)
+            assert old is not None and old.lang == "en"  # answered in English before 0003
     finally:
         store.close()
 
@@ -96,12 +102,30 @@ def test_a_database_at_the_previous_revision_upgrades_with_its_data(empty_url: s
 def test_one_step_down_and_up_again_keeps_the_decisions(empty_url: str) -> None:
     upgrade(empty_url)
     insert_decision(empty_url)
-    insert_decision(empty_url)
+    with_feedback = insert_decision(empty_url)
+    store = Store(empty_url)
+    try:
+        with store.session() as session:
+            session.execute(
+                insert(Feedback).values(
+                    id=uuid.uuid4(),
+                    decision_id=with_feedback,
+                    created_at=datetime.now(UTC),
+                    client_id="anonymous",
+                    source="api",
+                    reporter="patient",
+                    step_code="joint_review",
+                    outcome="done",
+                )
+            )
+    finally:
+        store.close()
     downgrade(empty_url, "-1")
     assert revision(empty_url) == PREVIOUS
     upgrade(empty_url)
     assert revision(empty_url) == HEAD
     assert count(empty_url, "decisions") == 2 and count(empty_url, "decision_steps") == 2
+    assert count(empty_url, "feedback") == 1
 
 
 def test_replicas_starting_together_migrate_once(empty_url: str) -> None:

@@ -32,7 +32,7 @@ def test_a_recorded_decision_reads_back_byte_for_byte(
     decision_log: DecisionLog, answer: RecommendationResponse
 ) -> None:
     stored = decision_log.record(answer, RAW)
-    decision_id = uuid.UUID(json.loads(stored)["decision_id"])
+    decision_id = uuid.UUID(json.loads(stored.body)["decision_id"])
     assert decision_log.get(decision_id) == stored
     with pytest.raises(DecisionNotFound):
         decision_log.get(uuid.uuid4())
@@ -63,8 +63,8 @@ def test_purge_deletes_old_decisions_with_their_feedback_only(
     decision_log: DecisionLog, answer: RecommendationResponse
 ) -> None:
     now = datetime.now(UTC)
-    old = json.loads(decision_log.record(answer, RAW, now=now - timedelta(days=40)))["decision_id"]
-    new = json.loads(decision_log.record(answer, RAW, now=now - timedelta(days=10)))["decision_id"]
+    old = json.loads(decision_log.record(answer, RAW, now=now - timedelta(days=40)).body)["decision_id"]
+    new = json.loads(decision_log.record(answer, RAW, now=now - timedelta(days=10)).body)["decision_id"]
     step = answer.next_steps[0].code
     feedback = FeedbackRequest.model_validate({"step_code": step, "outcome": "done", "reporter": "patient"})
     for decision_id in (old, new):
@@ -103,8 +103,10 @@ def test_paging_is_stable_when_many_decisions_share_one_timestamp(
     decision_log: DecisionLog, answer: RecommendationResponse
 ) -> None:
     at = datetime(2026, 1, 2, 3, 4, 5, 678901, tzinfo=UTC)
-    made = {json.loads(decision_log.record(answer, RAW, now=at))["decision_id"] for _ in range(5)}
-    made.add(json.loads(decision_log.record(answer, RAW, now=at - timedelta(microseconds=1)))["decision_id"])
+    made = {json.loads(decision_log.record(answer, RAW, now=at).body)["decision_id"] for _ in range(5)}
+    made.add(
+        json.loads(decision_log.record(answer, RAW, now=at - timedelta(microseconds=1)).body)["decision_id"]
+    )
     seen: list[str] = []
     cursor: str | None = None
     while True:

@@ -2,7 +2,7 @@
 
 import uuid
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response
 from starlette.concurrency import run_in_threadpool
@@ -20,10 +20,14 @@ from service.models import StepCode
 from service.problems import PROBLEM_RESPONSES
 
 router = APIRouter(prefix="/v1", tags=["decisions"])
-ERRORS = {
-    **PROBLEM_RESPONSES,
-    404: {**PROBLEM_RESPONSES[422], "description": "No decision has this id."},
-    503: {**PROBLEM_RESPONSES[500], "description": "The decision store is unavailable."},
+Responses = dict[int | str, dict[str, Any]]
+UNAVAILABLE: Responses = {
+    503: {**PROBLEM_RESPONSES[500], "description": "The decision store is unavailable or off."}
+}
+NOT_FOUND: Responses = {404: {**PROBLEM_RESPONSES[422], "description": "No decision has this id."}}
+READ_ERRORS: Responses = {
+    **{status: PROBLEM_RESPONSES[status] for status in (422, 500)},
+    **UNAVAILABLE,
 }
 
 Since = Annotated[datetime | None, Query(description="Decisions made at or after this time (ISO 8601).")]
@@ -36,11 +40,12 @@ Version = Annotated[str | None, Query(min_length=1, max_length=100, description=
     operation_id="recommendations-get",
     summary="A recorded decision, exactly as it was first returned",
     response_model=RecordedRecommendation,
-    responses=ERRORS,
+    responses={**READ_ERRORS, **NOT_FOUND},
 )
 async def get_recommendation(decision_id: uuid.UUID, decisions: DecisionsDep) -> Response:
-    """The stored answer, byte for byte what the client was first given."""
-    return Response(await run_in_threadpool(decisions.get, decision_id), media_type="application/json")
+    """The stored answer, byte for byte what the client was first given, in the same language."""
+    answer = await run_in_threadpool(decisions.get, decision_id)
+    return Response(answer.body, media_type="application/json", headers={"Content-Language": answer.lang})
 
 
 @router.post(
@@ -49,7 +54,7 @@ async def get_recommendation(decision_id: uuid.UUID, decisions: DecisionsDep) ->
     summary="Report a next step of a decision as done, helpful or not helpful",
     status_code=201,
     response_model=FeedbackRecorded,
-    responses=ERRORS,
+    responses={**PROBLEM_RESPONSES, **NOT_FOUND, **UNAVAILABLE},
 )
 async def post_feedback(
     decision_id: uuid.UUID, body: FeedbackRequest, request: Request, decisions: DecisionsDep
@@ -63,7 +68,7 @@ async def post_feedback(
     operation_id="decisions-list",
     summary="Recorded decisions, newest first, for auditors",
     response_model=DecisionPage,
-    responses=ERRORS,
+    responses=READ_ERRORS,
 )
 async def list_decisions(
     decisions: DecisionsDep,
@@ -84,7 +89,7 @@ async def list_decisions(
     operation_id="decisions-report",
     summary="How often each step is recommended, at which rank, and its feedback",
     response_model=DecisionReport,
-    responses=ERRORS,
+    responses=READ_ERRORS,
 )
 async def report(
     decisions: DecisionsDep,

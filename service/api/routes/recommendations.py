@@ -5,8 +5,9 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Request, Response
 from starlette.concurrency import run_in_threadpool
 
-from service.api.deps import DecisionLogDep, RecommenderDep, client_of
+from service.api.deps import AcceptLanguage, DecisionLogDep, RecommenderDep, client_of
 from service.decisions.schemas import RecordedRecommendation
+from service.languages import choose
 from service.models import RecommendationRequest
 from service.problems import PROBLEM_RESPONSES
 
@@ -42,20 +43,27 @@ async def create_recommendation(
     recommender: RecommenderDep,
     decisions: DecisionLogDep,
     idempotency_key: IdempotencyKey = None,
+    accept_language: AcceptLanguage = None,
 ) -> Response:
     """Compare two to ten opinions and answer with the next steps, ranked, each with its reasons.
 
     The answer is recorded as a decision (its `decision_id`) before it is sent. The engine runs on the
     event loop thread: it takes well under a millisecond and must be entered by one thread at a time.
+
+    Patient-facing text is in the request's `lang`, else the best match for `Accept-Language`,
+    else English; `Content-Language` names the language used.
     """
+    lang = choose(body.lang, accept_language, recommender.catalog.texts)
+    headers = {"Content-Language": lang, "Vary": "Accept-Language"}
     if decisions is None:  # DECISION_STORE=off: nothing recorded, no decision_id
-        return Response(recommender.recommend(body).model_dump_json(), media_type=JSON)
+        return Response(recommender.recommend(body, lang).model_dump_json(), media_type=JSON, headers=headers)
     raw = await request.body()
     client = client_of(request) or decisions.default_client
     if idempotency_key is not None:
         replayed = await run_in_threadpool(decisions.replay, client, idempotency_key, raw)
         if replayed is not None:
-            return Response(replayed, media_type=JSON, headers={"Idempotent-Replayed": "true"})
-    answer = recommender.recommend(body)
-    stored = await run_in_threadpool(decisions.record, answer, raw, client, idempotency_key)
-    return Response(stored, media_type=JSON)
+            headers = {**headers, "Content-Language": replayed.lang, "Idempotent-Replayed": "true"}
+            return Response(replayed.body, media_type=JSON, headers=headers)
+    answer = recommender.recommend(body, lang)
+    stored = await run_in_threadpool(decisions.record, answer, raw, client, idempotency_key, lang)
+    return Response(stored.body, media_type=JSON, headers=headers)

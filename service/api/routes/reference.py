@@ -1,9 +1,9 @@
 """The catalog, the cancer types and the loaded rules."""
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Response
 
-from service.api.deps import RecommenderDep
-from service.catalog import DEFAULT_LANG
+from service.api.deps import AcceptLanguage, RecommenderDep
+from service.languages import negotiate
 from service.models import (
     CancerTypeEntry,
     CancerTypesResponse,
@@ -14,8 +14,16 @@ from service.models import (
     RulesResponse,
 )
 from service.ranking import resources_for
+from service.recommender import Recommender
 
 router = APIRouter(prefix="/v1", tags=["reference"])
+
+
+def _language(response: Response, accept_language: str | None, recommender: Recommender) -> str:
+    lang = negotiate(accept_language, recommender.catalog.texts)
+    response.headers["Content-Language"] = lang
+    response.headers["Vary"] = "Accept-Language"
+    return lang
 
 
 @router.get(
@@ -24,10 +32,15 @@ router = APIRouter(prefix="/v1", tags=["reference"])
     summary="The next-step catalog",
     response_model=CatalogResponse,
 )
-async def list_next_steps(recommender: RecommenderDep) -> CatalogResponse:
-    """Every next step the service can recommend, with its text and links, in tie-break order."""
+async def list_next_steps(
+    recommender: RecommenderDep, response: Response, accept_language: AcceptLanguage = None
+) -> CatalogResponse:
+    """Every next step the service can recommend, with its text and links, in tie-break order.
+
+    The text is in the best match for `Accept-Language` (English when none fits).
+    """
     catalog = recommender.catalog
-    text = catalog.texts[DEFAULT_LANG]
+    text = catalog.texts[_language(response, accept_language, recommender)]
     steps = []
     for code in catalog.step_codes:
         words = text.steps[code]
@@ -51,10 +64,15 @@ async def list_next_steps(recommender: RecommenderDep) -> CatalogResponse:
     summary="Accepted cancer-type codes",
     response_model=CancerTypesResponse,
 )
-async def list_cancer_types(recommender: RecommenderDep) -> CancerTypesResponse:
-    """The cancer-type codes accepted in opinions, with their names and patient pages."""
+async def list_cancer_types(
+    recommender: RecommenderDep, response: Response, accept_language: AcceptLanguage = None
+) -> CancerTypesResponse:
+    """The cancer-type codes accepted in opinions, with their names and patient pages.
+
+    Names and page titles are in the best match for `Accept-Language` (English when none fits).
+    """
     catalog = recommender.catalog
-    text = catalog.texts[DEFAULT_LANG]
+    text = catalog.texts[_language(response, accept_language, recommender)]
     entries = []
     for code, pages in catalog.cancer_types.items():
         name = text.cancer_types[code]

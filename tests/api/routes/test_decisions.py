@@ -242,3 +242,50 @@ def test_store_off_answers_without_recording(tmp_path: Any) -> None:
         assert client.get("/readyz").json()["decision_store"] == "off"
         assert_problem(client.get("/v1/decisions"), 503)
     assert not (tmp_path / "decisions.sqlite3").exists()
+
+
+def test_a_cds_hooks_call_is_a_decision_and_its_card_feedback_lands_in_the_log(
+    store_client: httpx.Client, store_url: str
+) -> None:
+    from tests.api.routes.test_cds_hooks import CALL, hook_call
+
+    cards = store_client.post(CALL, json=hook_call()).json()["cards"]
+    [entry] = store_client.get("/v1/decisions").json()["decisions"]
+    assert len(cards) == len(entry["next_steps"])
+    first, second = cards[0], cards[1]
+    declined = next(r for r in first["overrideReasons"] if r["code"] == "patient-declined")
+    feedback = {
+        "feedback": [
+            {
+                "card": first["uuid"],
+                "outcome": "overridden",
+                "overrideReason": {"reason": declined, "userComment": "a private remark"},
+                "outcomeTimestamp": "2026-11-25T10:01:00+01:00",
+            },
+            {"card": second["uuid"], "outcome": "accepted", "outcomeTimestamp": "2026-11-25T10:00:00Z"},
+            {"card": str(uuid.uuid4()), "outcome": "accepted", "outcomeTimestamp": "2026-11-25T10:00:00Z"},
+        ]
+    }
+    assert store_client.post(f"{CALL}/feedback", json=feedback).status_code == 200
+    steps = {s["code"]: s for s in store_client.get("/v1/decisions/report").json()["steps"]}
+    first_code, second_code = entry["next_steps"][0]["code"], entry["next_steps"][1]["code"]
+    assert steps[first_code]["feedback"] == {"done": 0, "helpful": 0, "not_helpful": 1}
+    assert steps[second_code]["feedback"] == {"done": 0, "helpful": 1, "not_helpful": 0}
+    # The EHR's ids and the clinician's comment are not kept anywhere.
+    from sqlalchemy import select
+
+    from service.decisions.models import Decision, Feedback
+    from service.decisions.store import Store
+
+    store = Store(store_url)
+    try:
+        with store.session() as session:
+            rows = list(session.scalars(select(Feedback)))
+            kept = " ".join(str(vars(row)) for row in [*rows, *session.scalars(select(Decision))])
+    finally:
+        store.close()
+    assert {(r.source, r.reporter, r.reason_code) for r in rows} == {
+        ("cds_hooks", "clinician", "patient_declined"),
+        ("cds_hooks", "clinician", None),
+    }
+    assert "private remark" not in kept and "1288992" not in kept and "Practitioner" not in kept

@@ -1,0 +1,1 @@
+"""Benchmarks and the plain-Python reference evaluator they measure the engine against."""

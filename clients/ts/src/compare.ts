@@ -1,0 +1,62 @@
+// Drives the live server through the client generated from openapi/openapi.json.
+// Usage: node dist/src/compare.js BASE_URL. Prints one JSON object; exits non-zero on any surprise.
+import createClient from "openapi-fetch";
+import type { components, paths } from "../generated/schema.js";
+
+type RecommendationRequest = components["schemas"]["RecommendationRequest"];
+
+const baseUrl = process.argv[2];
+if (!baseUrl) throw new Error("usage: compare.js BASE_URL");
+const client = createClient<paths>({ baseUrl });
+
+const comparison: RecommendationRequest = {
+  opinions: [
+    {
+      clinician: { specialty: "surgical_oncology" },
+      diagnosis: { cancer_type: "breast", stage: "II" },
+      treatment: { modalities: ["surgery"], intent: "curative" },
+    },
+    {
+      clinician: { specialty: "medical_oncology", tumor_focus: "breast" },
+      diagnosis: { cancer_type: "breast", stage: "III" },
+      treatment: { modalities: ["chemotherapy", "surgery"], intent: "curative" },
+      explained_reasoning: true,
+    },
+  ],
+  time_sensitive: true,
+};
+
+const ok = await client.POST("/v1/recommendations", { body: comparison });
+if (!ok.data) throw new Error(`expected 200, got ${ok.response.status}`);
+const steps = ok.data.next_steps.map((step) => ({ rank: step.rank, code: step.code, title: step.title }));
+
+const spanish = await client.POST("/v1/recommendations", {
+  body: comparison,
+  params: { header: { "accept-language": "es-MX,es;q=0.9,en;q=0.5" } },
+});
+if (!spanish.data) throw new Error(`expected 200, got ${spanish.response.status}`);
+
+// Only one opinion: the server must refuse it with problem+json naming the field.
+const bad = await client.POST("/v1/recommendations", {
+  body: { ...comparison, opinions: comparison.opinions.slice(0, 1) },
+});
+if (bad.data !== undefined || bad.error === undefined) throw new Error("expected an error");
+
+console.log(
+  JSON.stringify({
+    steps,
+    consensus: ok.data.consensus,
+    discordances: ok.data.discordances,
+    disclaimer: ok.data.disclaimer,
+    spanish: {
+      contentLanguage: spanish.response.headers.get("content-language"),
+      disclaimer: spanish.data.disclaimer,
+      firstTitle: spanish.data.next_steps[0]?.title,
+    },
+    error: {
+      status: bad.response.status,
+      contentType: bad.response.headers.get("content-type"),
+      problem: bad.error,
+    },
+  }),
+);

@@ -1,0 +1,137 @@
+"""HL7 CDS Hooks 2.0 on the same server: discovery, the opinion-compare service and card feedback."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Coroutine
+from typing import Annotated, Any
+
+from fastapi import APIRouter, HTTPException, Path, Request, Response
+from fastapi.exceptions import RequestValidationError
+from fastapi.routing import APIRoute
+from starlette.concurrency import run_in_threadpool
+
+from service import cds_hooks, feedback_metrics
+from service.api.deps import AcceptLanguage, DecisionLogDep, RecommenderDep, client_of
+from service.cds_hooks import SERVICE_ID, CdsRequest, CdsResponse, Discovery, Feedback
+from service.decisions import cds_feedback
+from service.decisions.service import card_uuid
+from service.languages import choose
+from service.models import RecommendationRequest
+from service.problems import PROBLEM_RESPONSES, field_errors, problem
+
+
+class CdsHooksRoute(APIRoute):
+    """The spec answers a request it cannot accept with 400, so validation errors are 400 here, not 422."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+
+        async def handle(request: Request) -> Response:
+            try:
+                return await handler(request)
+            except RequestValidationError as exc:
+                errors = field_errors(list(exc.errors()))
+                malformed = any(e.reason.startswith("malformed JSON") for e in errors)
+                detail = "The body is not valid JSON." if malformed else "The hook request is not valid."
+                return problem(400, "invalid-hook-request", "Invalid hook request", detail, errors)
+
+        return handle
+
+
+router = APIRouter(prefix="/cds-services", tags=["cds-hooks"], route_class=CdsHooksRoute)
+
+CDS_PROBLEMS: dict[int | str, dict[str, Any]] = {
+    **{status: PROBLEM_RESPONSES[status] for status in (413, 415, 500)},
+    400: {
+        **PROBLEM_RESPONSES[400],
+        "description": "Malformed JSON or an invalid hook request; `errors` names each field.",
+    },
+    404: {**PROBLEM_RESPONSES[400], "description": "No CDS service has this id."},
+    503: {**PROBLEM_RESPONSES[500], "description": "The decision store is unavailable; nothing is given."},
+}
+
+
+ServiceId = Annotated[
+    str, Path(description="The service's `id` from discovery.", examples=[SERVICE_ID], max_length=200)
+]
+
+
+def _known(service_id: str) -> None:
+    if service_id != SERVICE_ID:
+        raise HTTPException(404, "No CDS service has this id; see GET /cds-services.")
+
+
+@router.get(
+    "",
+    operation_id="cds-services-discover",
+    summary="CDS Hooks discovery",
+    response_model=Discovery,
+    responses={500: PROBLEM_RESPONSES[500]},
+)
+async def discover() -> Discovery:
+    """The CDS services on this server: one, for the custom hook `org.nextsteps.opinion-compare`."""
+    return cds_hooks.discovery()
+
+
+@router.post(
+    "/{service_id}",
+    operation_id="cds-services-call",
+    summary="Call the opinion-compare CDS service",
+    response_model=CdsResponse,
+    response_model_exclude_none=True,
+    responses=CDS_PROBLEMS,
+)
+async def call_service(
+    service_id: ServiceId,
+    body: CdsRequest,
+    request: Request,
+    response: Response,
+    recommender: RecommenderDep,
+    decisions: DecisionLogDep,
+    accept_language: AcceptLanguage = None,
+) -> CdsResponse:
+    """Answer a hook call with one card per next step, in rank order.
+
+    `context` carries the same comparison as the `POST /v1/recommendations` body. Each card is `warning`
+    when a doctor said decisions are urgent (`time_sensitive`), else `info`; its links are the step's
+    resources. Text is in `context.lang`, else the best match for `Accept-Language`, else English.
+    """
+    _known(service_id)
+    comparison = RecommendationRequest.model_validate(
+        body.context.model_dump(exclude={"userId", "patientId", "encounterId"})
+    )
+    lang = choose(comparison.lang, accept_language, recommender.catalog.texts)
+    response.headers["Content-Language"] = lang
+    response.headers["Vary"] = "Accept-Language"
+    answer = recommender.recommend(comparison, lang)
+    card_ids = None
+    if decisions is not None:  # recorded like POST /v1/recommendations; the EHR's ids are not kept
+        raw = comparison.model_dump_json(exclude_none=True).encode()
+        stored = await run_in_threadpool(decisions.record, answer, raw, client_of(request), None, lang)
+        card_ids = {s.code: str(card_uuid(stored.decision_id, s.code)) for s in answer.next_steps}
+    return cds_hooks.cards(answer, comparison.time_sensitive, str(request.url_for("redoc")), card_ids)
+
+
+@router.post(
+    "/{service_id}/feedback",
+    operation_id="cds-services-feedback",
+    summary="Tell the service what happened to its cards",
+    response_model=None,
+    status_code=200,
+    responses={**CDS_PROBLEMS, 200: {"description": "The feedback was counted."}},
+)
+async def feedback(
+    service_id: ServiceId, body: Feedback, request: Request, decisions: DecisionLogDep
+) -> Response:
+    """Record whether each card was accepted or overridden (with the override reason).
+
+    Counted (metric `nextsteps_cds_feedback_total`, by outcome and by override reason when it is one
+    this service offers) and, for cards of a recorded decision, kept in the decision log as clinician
+    feedback (accepted = helpful, overridden = not helpful); comments are never stored or logged.
+    """
+    _known(service_id)
+    if decisions is not None:  # first, so a retry after a 503 is not counted twice
+        entries = cds_feedback.entries(body.feedback)
+        await run_in_threadpool(decisions.add_card_feedback, entries, client_of(request))
+    feedback_metrics.count(service_id, body.feedback)
+    return Response(status_code=200)

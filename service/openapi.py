@@ -1,0 +1,145 @@
+"""The OpenAPI document as a product: FastAPI's schema plus examples, problem+json errors and headers.
+
+`python -m service.openapi write openapi/openapi.json` regenerates the committed copy;
+`python -m service.openapi check openapi/openapi.json` fails when the app and that copy differ.
+"""
+
+from __future__ import annotations
+
+import copy
+import difflib
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.openapi.utils import get_openapi
+
+from service.problems import PROBLEM_JSON
+
+EXAMPLES = Path(__file__).resolve().parent / "openapi_examples.json"
+PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
+# Operations whose patient-facing text follows Accept-Language / `lang`.
+LANGUAGE_AWARE = {"recommendations-create", "next-steps-list", "cancer-types-list", "cds-services-call"}
+HTTP_METHODS = {"get", "post", "put", "patch", "delete"}
+
+TAGS = [
+    {"name": "recommendations", "description": "Opinions in, ranked and explained next steps out."},
+    {
+        "name": "decisions",
+        "description": "Every answer kept: fetch it again, give feedback, audit and report.",
+    },
+    {"name": "reference", "description": "The next-step catalog, cancer types and the loaded rules."},
+    {"name": "cds-hooks", "description": "HL7 CDS Hooks 2.0: the same comparison, answered as cards."},
+    {"name": "operations", "description": "Liveness and readiness."},
+]
+
+
+def _problem_responses(operation: dict[str, Any]) -> None:
+    """Every error response is application/problem+json with the Problem schema; FastAPI's own
+    422 (HTTPValidationError) is never sent by this service, so it is dropped."""
+    responses = operation["responses"]
+    for status in list(responses):
+        response = responses[status]
+        schema = response.get("content", {}).get("application/json", {}).get("schema", {})
+        if schema.get("$ref", "").endswith("/HTTPValidationError"):
+            del responses[status]
+    for response in responses.values():
+        if response.get("content", {}).get("application/json", {}).get("schema") == {}:
+            del response["content"]  # an answer without a body
+    if "500" not in responses:
+        responses["500"] = {"description": "The service failed; nothing about the request is echoed."}
+    for status, response in responses.items():
+        if int(status) >= 400:
+            response["content"] = {PROBLEM_JSON: {"schema": PROBLEM_REF}}
+
+
+def _examples(operation: dict[str, Any], examples: dict[str, Any]) -> None:
+    """Attach the request and response examples kept in openapi_examples.json."""
+    op_id = operation["operationId"]
+    mine = examples["operations"].get(op_id, {})
+    body = operation.get("requestBody", {}).get("content", {}).get("application/json")
+    if body is not None:
+        body["example"] = mine["request"]
+    for status, response in operation["responses"].items():
+        for media, content in response.get("content", {}).items():
+            if media == PROBLEM_JSON:
+                content["example"] = mine.get("problems", {}).get(status) or examples["problems"][status]
+            else:
+                content["example"] = mine["responses"][status]
+
+
+def _language_header(operation: dict[str, Any], languages: list[str]) -> None:
+    if operation["operationId"] in LANGUAGE_AWARE:
+        operation["responses"]["200"]["headers"] = {
+            "Content-Language": {
+                "description": "The language of the patient-facing text.",
+                "schema": {"type": "string", "enum": languages},
+            }
+        }
+
+
+def build(app: FastAPI) -> dict[str, Any]:
+    doc = get_openapi(
+        title=app.title,
+        version=app.version,
+        summary=app.summary,
+        description=app.description,
+        routes=app.routes,
+        tags=TAGS,
+    )
+    examples = json.loads(EXAMPLES.read_text(encoding="utf-8"))
+    languages = sorted(app.state.recommender.catalog.texts)
+    for path in doc["paths"].values():
+        for method, operation in path.items():
+            if method in HTTP_METHODS:
+                _problem_responses(operation)
+                _examples(operation, examples)
+                _language_header(operation, languages)
+    schemas = doc["components"]["schemas"]
+    for unused in ("HTTPValidationError", "ValidationError"):
+        schemas.pop(unused, None)
+    return doc
+
+
+def install(app: FastAPI) -> None:
+    """Serve the built document at /openapi.json (built once, on first use)."""
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            app.openapi_schema = build(app)
+        return copy.deepcopy(app.openapi_schema)
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
+def render(doc: dict[str, Any]) -> str:
+    return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+
+
+def main(argv: list[str]) -> int:
+    if len(argv) != 2 or argv[0] not in ("write", "check"):
+        print("usage: python -m service.openapi write|check PATH", file=sys.stderr)
+        return 2
+    from service.main import create_app
+
+    command, target = argv[0], Path(argv[1])
+    text = render(create_app().openapi())
+    if command == "write":
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(text, encoding="utf-8")
+        return 0
+    committed = target.read_text(encoding="utf-8") if target.exists() else ""
+    if committed == text:
+        return 0
+    diff = difflib.unified_diff(
+        committed.splitlines(), text.splitlines(), str(target), "the app", lineterm="", n=1
+    )
+    print("\n".join(list(diff)[:60]), file=sys.stderr)
+    print(f"{target} is out of date with the app: run `make openapi` and commit it.", file=sys.stderr)
+    return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,103 @@
+"""A TypeScript client generated from openapi/openapi.json (openapi-typescript + openapi-fetch),
+type-checked with tsc and run with node against the live server."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.conftest import ROOT
+
+TS = ROOT / "clients" / "ts"
+BIN = TS / "node_modules" / ".bin"
+
+
+def run(*command: str, cwd: Path = TS) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(command, cwd=cwd, capture_output=True, text=True, check=False, timeout=300)
+
+
+@pytest.fixture(scope="module")
+def compiled() -> Path:
+    """Generate the types (not committed), then type-check and compile with tsc."""
+    assert (BIN / "tsc").exists(), "run `make test` (it installs clients/ts with npm ci)"
+    shutil.rmtree(TS / "generated", ignore_errors=True)
+    shutil.rmtree(TS / "dist", ignore_errors=True)
+    generate = run(
+        str(BIN / "openapi-typescript"),
+        "../../openapi/openapi.json",
+        "--output",
+        "generated/schema.d.ts",
+        "--default-non-nullable",
+        "false",  # a field with a default is optional in a request body
+    )
+    assert generate.returncode == 0, generate.stderr
+    tsc = run(str(BIN / "tsc"), "-p", ".")
+    assert tsc.returncode == 0, tsc.stdout + tsc.stderr
+    return TS / "dist" / "src" / "compare.js"
+
+
+def test_the_typescript_client_gets_the_ranked_answer_and_a_problem(
+    compiled: Path, client: httpx.Client
+) -> None:
+    result = run("node", str(compiled), str(client.base_url))
+    assert result.returncode == 0, result.stderr
+    report: dict[str, Any] = json.loads(result.stdout)
+    expected = client.post("/v1/recommendations", json=_same_comparison()).json()
+    assert report["steps"] == [
+        {"rank": s["rank"], "code": s["code"], "title": s["title"]} for s in expected["next_steps"]
+    ]
+    assert report["steps"][0]["code"] == "ask_if_safe_to_wait"  # time_sensitive puts it first
+    assert report["consensus"] == "disagree"
+    assert report["discordances"] == ["stage", "treatment"]
+    assert report["spanish"]["contentLanguage"] == "es"
+    assert report["spanish"]["firstTitle"] == "Pregunte si es seguro esperar"
+    assert report["error"]["status"] == 422
+    assert report["error"]["contentType"] == "application/problem+json"
+    assert report["error"]["problem"]["errors"][0]["field"] == "opinions"
+
+
+def test_tsc_refuses_a_request_the_contract_does_not_allow(compiled: Path) -> None:
+    """The generated types are real: a misspelt field and an unknown code do not compile."""
+    wrong = TS / "generated" / "wrong.ts"
+    wrong.write_text(
+        'import type { components } from "./schema.js";\n'
+        'const opinion: components["schemas"]["Opinion"] = {\n'
+        '  clinician: { specialty: "astrology" },\n'
+        '  diagnosis: { cancer_type: "breast" },\n'
+        '  treatment: { modality: ["surgery"] },\n'
+        "};\n"
+        "console.log(opinion);\n"
+    )
+    try:
+        result = run(str(BIN / "tsc"), "-p", ".", "--noEmit")
+    finally:
+        wrong.unlink()
+    assert result.returncode != 0
+    assert '"astrology"' in result.stdout
+    assert "modality" in result.stdout
+
+
+def _same_comparison() -> dict[str, Any]:
+    """The comparison clients/ts/src/compare.ts sends."""
+    return {
+        "opinions": [
+            {
+                "clinician": {"specialty": "surgical_oncology"},
+                "diagnosis": {"cancer_type": "breast", "stage": "II"},
+                "treatment": {"modalities": ["surgery"], "intent": "curative"},
+            },
+            {
+                "clinician": {"specialty": "medical_oncology", "tumor_focus": "breast"},
+                "diagnosis": {"cancer_type": "breast", "stage": "III"},
+                "treatment": {"modalities": ["chemotherapy", "surgery"], "intent": "curative"},
+                "explained_reasoning": True,
+            },
+        ],
+        "time_sensitive": True,
+    }
