@@ -1,11 +1,16 @@
-"""Refuse bodies that are too large (413) or not JSON (415) before any route sees them."""
+"""Refuse bodies that are too large (413) before any route sees them, and bodies that are not JSON (415).
+
+The size limit is middleware, so no route reads more than the limit. The media type is checked by a
+dependency of the routes, so a method a path does not have still gets its 405.
+"""
 
 from __future__ import annotations
 
+from fastapi import Request
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from service.problems import problem
+from service.problems import UnsupportedMediaType, problem
 
 BODY_METHODS = {"POST", "PUT", "PATCH"}
 
@@ -27,11 +32,6 @@ class BodyLimits:
             await self.app(scope, receive, send)
             return
         headers = Headers(scope=scope)
-        if not is_json(headers.get("content-type", "")):
-            await problem(
-                415, "unsupported-media-type", "Unsupported media type", "Send the body as application/json."
-            )(scope, receive, send)
-            return
         declared = headers.get("content-length")
         if declared is not None and (not declared.isdigit() or int(declared) > self.max_bytes):
             await self._too_large(scope, receive, send)
@@ -66,3 +66,9 @@ class BodyLimits:
         await problem(
             413, "body-too-large", "Body too large", f"The body must be at most {self.max_bytes} bytes."
         )(scope, receive, send)
+
+
+def require_json(request: Request) -> None:
+    """Route dependency: a request with a body must send it as JSON."""
+    if request.method in BODY_METHODS and not is_json(request.headers.get("content-type", "")):
+        raise UnsupportedMediaType()

@@ -1,12 +1,12 @@
 """Build the app: settings, rules, error mapping, limits, routes. Nothing else."""
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from service import openapi, problems
 from service.api.routes import cds_hooks, docs, health, recommendations, reference
 from service.config import Settings, get_settings
-from service.limits import BodyLimits
+from service.limits import BodyLimits, require_json
 from service.recommender import Recommender
 
 
@@ -36,7 +36,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             max_age=600,
         )
     for module in (recommendations, reference, health, cds_hooks):
-        app.include_router(module.router)
+        app.include_router(module.router, dependencies=[Depends(require_json)])
     docs.install(app)
     openapi.install(app)
     return app
