@@ -18,6 +18,7 @@ class Settings(BaseSettings):
     port: int = Field(default=8000, ge=1, le=65535)
     rules_dir: Path = PROJECT_ROOT / "rules"
     max_body_bytes: int = Field(default=64 * 1024, ge=1024, le=16 * 1024 * 1024)
+    max_batch_body_bytes: int = Field(default=4 * 1024 * 1024, ge=1024, le=64 * 1024 * 1024)
     log_level: str = Field(default="info", pattern="^(critical|error|warning|info|debug)$")
     # Browser origins allowed to call the API (CORS); empty = no CORS headers at all.
     # From the environment as JSON: CORS_ORIGINS='["https://portal.example.org"]'.

@@ -20,21 +20,29 @@ def is_json(content_type: str) -> bool:
     return media == "application/json" or (media.startswith("application/") and media.endswith("+json"))
 
 
-class BodyLimits:
-    """Pure ASGI middleware: buffers at most max_bytes of body, then replays it to the app."""
+BATCH_SUFFIX = ":batch"
 
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+
+class BodyLimits:
+    """Pure ASGI middleware: buffers at most the limit of body, then replays it to the app.
+
+    Batch paths (ending in ":batch") have their own, larger limit.
+    """
+
+    def __init__(self, app: ASGIApp, max_bytes: int, max_batch_bytes: int | None = None) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.max_batch_bytes = max_batch_bytes or max_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] not in BODY_METHODS:
             await self.app(scope, receive, send)
             return
+        limit = self.max_batch_bytes if scope["path"].endswith(BATCH_SUFFIX) else self.max_bytes
         headers = Headers(scope=scope)
         declared = headers.get("content-length")
-        if declared is not None and (not declared.isdigit() or int(declared) > self.max_bytes):
-            await self._too_large(scope, receive, send)
+        if declared is not None and (not declared.isdigit() or int(declared) > limit):
+            await self._too_large(limit, scope, receive, send)
             return
         chunks: list[bytes] = []
         size = 0
@@ -45,8 +53,8 @@ class BodyLimits:
                 return
             chunk = message.get("body", b"")
             size += len(chunk)
-            if size > self.max_bytes:
-                await self._too_large(scope, receive, send)
+            if size > limit:
+                await self._too_large(limit, scope, receive, send)
                 return
             chunks.append(chunk)
             more = message.get("more_body", False)
@@ -62,10 +70,11 @@ class BodyLimits:
 
         await self.app(scope, replay, send)
 
-    async def _too_large(self, scope: Scope, receive: Receive, send: Send) -> None:
-        await problem(
-            413, "body-too-large", "Body too large", f"The body must be at most {self.max_bytes} bytes."
-        )(scope, receive, send)
+    @staticmethod
+    async def _too_large(limit: int, scope: Scope, receive: Receive, send: Send) -> None:
+        await problem(413, "body-too-large", "Body too large", f"The body must be at most {limit} bytes.")(
+            scope, receive, send
+        )
 
 
 def require_json(request: Request) -> None:

@@ -4,7 +4,7 @@ from fastapi import Depends, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from service import openapi, problems
-from service.api.routes import cds_hooks, docs, health, recommendations, reference
+from service.api.routes import batch, cds_hooks, docs, health, recommendations, reference
 from service.config import Settings, get_settings
 from service.limits import BodyLimits, require_json
 from service.recommender import Recommender
@@ -25,7 +25,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.recommender = Recommender.load(settings.rules_dir)
     problems.install(app)
-    app.add_middleware(BodyLimits, max_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        BodyLimits, max_bytes=settings.max_body_bytes, max_batch_bytes=settings.max_batch_body_bytes
+    )
     if settings.cors_origins:  # outermost, so refusals (413, 415) carry CORS headers too
         app.add_middleware(
             CORSMiddleware,
@@ -35,7 +37,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             expose_headers=["Content-Language"],
             max_age=600,
         )
-    for module in (recommendations, reference, health, cds_hooks):
+    for module in (recommendations, batch, reference, health, cds_hooks):
         app.include_router(module.router, dependencies=[Depends(require_json)])
     docs.install(app)
     openapi.install(app)
