@@ -14,9 +14,14 @@ from service.recommender import Recommender
 
 MAX_ITEMS = 1000
 
-# Items are read one by one, so one bad item does not spoil the others; the schema still
-# documents each item as a RecommendationRequest.
-Item = Annotated[Any, WithJsonSchema({"$ref": "#/components/schemas/RecommendationRequest"})]
+# Items are read one by one, so one bad item does not spoil the others: the schema says
+# an item should be a RecommendationRequest, and any other value is answered with its own 422.
+ITEM_SCHEMA = {
+    "anyOf": [{"$ref": "#/components/schemas/RecommendationRequest"}, {}],
+    "description": "A comparison, as the body of POST /v1/recommendations. "
+    "An item that is not a valid RecommendationRequest is refused on its own (status 422).",
+}
+Item = Annotated[Any, WithJsonSchema(ITEM_SCHEMA)]
 
 
 class BatchRequest(BaseModel):
