@@ -23,6 +23,9 @@ class Settings(BaseSettings):
     # Browser origins allowed to call the API (CORS); empty = no CORS headers at all.
     # From the environment as JSON: CORS_ORIGINS='["https://portal.example.org"]'.
     cors_origins: list[str] = Field(default_factory=list)
+    # Benchmarks only: serve POST /bench/floor, which validates like POST /v1/recommendations and
+    # answers a fixed recommendation of the same size without the engine (bench/http_bench.py).
+    bench_floor: bool = False
 
 
 @lru_cache

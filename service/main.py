@@ -4,7 +4,7 @@ from fastapi import Depends, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from service import openapi, problems
-from service.api.routes import batch, cds_hooks, docs, health, recommendations, reference
+from service.api.routes import batch, cds_hooks, docs, floor, health, recommendations, reference
 from service.config import Settings, get_settings
 from service.limits import BodyLimits, require_json
 from service.recommender import Recommender
@@ -39,6 +39,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         )
     for module in (recommendations, batch, reference, health, cds_hooks):
         app.include_router(module.router, dependencies=[Depends(require_json)])
+    if settings.bench_floor:
+        app.include_router(floor.router, dependencies=[Depends(require_json)])
     docs.install(app)
     openapi.install(app)
     return app
