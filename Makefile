@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 export HOST PORT
 
-.PHONY: run test lint typecheck unit clean openapi openapi-check browser vendor-docs migrate purge bench
+.PHONY: run test lint typecheck unit clean openapi openapi-check browser vendor-docs bench bench-tools bench-store migrate purge
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -c 'import sys; assert (3, 11) <= sys.version_info[:2] < (3, 13), "nextsteps needs Python 3.11 or 3.12 (durable-rules does not import on 3.13)"'
@@ -25,7 +25,7 @@ migrate: $(BIN)/.installed ## bring the decision store to the latest migration (
 purge: $(BIN)/.installed ## delete decisions older than DECISION_RETENTION_DAYS, with their feedback
 	$(BIN)/python -m service.purge
 
-bench: $(BIN)/.installed ## recommendations per second: store on SQLite, on PostgreSQL, and off
+bench-store: $(BIN)/.installed ## recommendations per second: decision store on SQLite, on PostgreSQL, and off
 	$(BIN)/python bench/store_bench.py
 
 lint: $(BIN)/.installed
@@ -69,6 +69,19 @@ vendor-docs: $(TS)/node_modules/.installed
 	cp $(TS)/node_modules/redoc/bundles/redoc.standalone.js service/static/vendor/
 	# ReDoc's sidebar logo is fetched from its CDN with no option to turn it off: use an empty inline image.
 	sed -i 's#$(REDOC_LOGO)#$(EMPTY_SVG)#' service/static/vendor/redoc.standalone.js
+
+# Benchmarks: numbers, not pass/fail. Results in bench/results/, the table in docs/benchmarks.md.
+bench-tools:
+	command -v wrk >/dev/null && command -v hey >/dev/null && command -v valgrind >/dev/null || \
+	  (apt-get update && apt-get install -y wrk hey valgrind)
+
+bench: $(BIN)/.installed bench-tools ## measure engine, HTTP, batch and soak (about 15 minutes)
+	$(BIN)/python -m bench.engine_bench --label current
+	bench/engine_instructions.sh $(BIN)/python 300 > bench/results/engine-instructions-current.json
+	$(BIN)/python -m bench.http_bench
+	$(BIN)/python -m bench.batch_bench
+	$(BIN)/python -m bench.soak
+	$(BIN)/python -m bench.report
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

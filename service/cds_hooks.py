@@ -7,9 +7,9 @@ reverse-domain notation whose `context` is the REST request body (plus the usual
 from __future__ import annotations
 
 import uuid
-from typing import Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import UUID4, AwareDatetime, BaseModel, ConfigDict, Field, StrictStr
+from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field, StrictStr
 
 from service.models import NextStep, RecommendationRequest, RecommendationResponse
 
@@ -66,7 +66,7 @@ class CdsRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     hook: Literal["org.nextsteps.opinion-compare"]
-    hookInstance: UUID4
+    hookInstance: uuid.UUID
     fhirServer: StrictStr | None = Field(default=None, max_length=2000)
     fhirAuthorization: dict[str, object] | None = None
     context: OpinionCompareContext
@@ -108,12 +108,19 @@ class AcceptedSuggestion(BaseModel):
     id: StrictStr = Field(max_length=200)
 
 
+def _timestamp_text(value: Any) -> Any:
+    """outcomeTimestamp is an ISO 8601 string: a bare number is refused, not read as epoch seconds."""
+    if not isinstance(value, str):
+        raise ValueError("must be an ISO 8601 date-time string with a time zone")
+    return value
+
+
 class FeedbackEntry(BaseModel):
     card: StrictStr = Field(max_length=200, description="The `uuid` of the card.")
     outcome: Literal["accepted", "overridden"]
     acceptedSuggestions: list[AcceptedSuggestion] | None = None
     overrideReason: OverrideReason | None = None
-    outcomeTimestamp: AwareDatetime
+    outcomeTimestamp: Annotated[AwareDatetime, BeforeValidator(_timestamp_text)]
 
 
 class Feedback(BaseModel):

@@ -19,10 +19,14 @@ class Settings(BaseSettings):
     port: int = Field(default=8000, ge=1, le=65535)
     rules_dir: Path = PROJECT_ROOT / "rules"
     max_body_bytes: int = Field(default=64 * 1024, ge=1024, le=16 * 1024 * 1024)
+    max_batch_body_bytes: int = Field(default=4 * 1024 * 1024, ge=1024, le=64 * 1024 * 1024)
     log_level: str = Field(default="info", pattern="^(critical|error|warning|info|debug)$")
     # Browser origins allowed to call the API (CORS); empty = no CORS headers at all.
     # From the environment as JSON: CORS_ORIGINS='["https://portal.example.org"]'.
     cors_origins: list[str] = Field(default_factory=list)
+    # Benchmarks only: serve POST /bench/floor, which validates like POST /v1/recommendations and
+    # answers a fixed recommendation of the same size without the engine (bench/http_bench.py).
+    bench_floor: bool = False
 
     # Decision log (service/decisions/). SQLite under data_dir unless DATABASE_URL names another store.
     data_dir: Path = PROJECT_ROOT / "data"

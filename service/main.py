@@ -1,14 +1,14 @@
 """Build the app: settings, rules, error mapping, limits, routes. Nothing else."""
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from service import openapi, problems
-from service.api.routes import cds_hooks, decisions, docs, health, recommendations, reference
+from service.api.routes import batch, cds_hooks, decisions, docs, floor, health, recommendations, reference
 from service.config import Settings, get_settings
 from service.decisions import problems as decision_problems
 from service.decisions.service import DecisionLog
-from service.limits import BodyLimits
+from service.limits import BodyLimits, require_json
 from service.recommender import Recommender
 
 
@@ -29,7 +29,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.decisions = DecisionLog.from_settings(settings) if settings.decision_store == "on" else None
     problems.install(app)
     decision_problems.install(app)
-    app.add_middleware(BodyLimits, max_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        BodyLimits, max_bytes=settings.max_body_bytes, max_batch_bytes=settings.max_batch_body_bytes
+    )
     if settings.cors_origins:  # outermost, so refusals (413, 415) carry CORS headers too
         app.add_middleware(
             CORSMiddleware,
@@ -39,8 +41,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             expose_headers=["Content-Language", "Idempotent-Replayed"],
             max_age=600,
         )
-    for module in (recommendations, decisions, reference, health, cds_hooks):
-        app.include_router(module.router)
+    for module in (recommendations, batch, decisions, reference, health, cds_hooks):
+        app.include_router(module.router, dependencies=[Depends(require_json)])
+    if settings.bench_floor:
+        app.include_router(floor.router, dependencies=[Depends(require_json)])
     docs.install(app)
     openapi.install(app)
     return app

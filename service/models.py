@@ -9,7 +9,7 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictStr
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictBool, StrictStr
 
 from service.catalog import load_catalog
 from service.config import get_settings
@@ -80,8 +80,18 @@ class Diagnosis(Closed):
     stage: Stage | None = None
 
 
+def _no_repeats(values: list[Modality]) -> list[Modality]:
+    if len(set(values)) != len(values):
+        raise ValueError("each treatment kind may appear only once")
+    return values
+
+
 class Treatment(Closed):
-    modalities: set[Modality] = Field(min_length=1, description="A non-empty set of treatment kinds.")
+    modalities: Annotated[list[Modality], AfterValidator(_no_repeats)] = Field(
+        min_length=1,
+        json_schema_extra={"uniqueItems": True},
+        description="A non-empty set of treatment kinds, each at most once.",
+    )
     intent: Intent | None = None
 
 

@@ -14,6 +14,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 PROBLEM_JSON = "application/problem+json"
 PROBLEM_BASE = "https://nextsteps.example/problems/"
 log = logging.getLogger("service.problems")
+BODY_PARSE_ERROR = "There was an error parsing the body"
 
 
 class FieldError(BaseModel):
@@ -29,6 +30,16 @@ class Problem(BaseModel):
     status: int
     detail: str
     errors: list[FieldError] | None = None
+
+
+class UnsupportedMediaType(Exception):
+    """The body is not JSON (415)."""
+
+
+async def _unsupported(request: Request, exc: Exception) -> JSONResponse:
+    return problem(
+        415, "unsupported-media-type", "Unsupported media type", "Send the body as application/json."
+    )
 
 
 def problem(
@@ -97,6 +108,16 @@ async def _validation(request: Request, exc: Exception) -> JSONResponse:
 
 async def _http(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
+    if exc.status_code == 400 and exc.detail == BODY_PARSE_ERROR:
+        # FastAPI's words for a body that json.loads could not take: invalid UTF-8, or nested too deeply
+        reason = "cannot be read as JSON (invalid UTF-8, or nested too deeply)"
+        return problem(
+            400,
+            "malformed-json",
+            "Malformed JSON",
+            "The request body is not valid JSON.",
+            [FieldError(field="body", reason=reason)],
+        )
     titles = {404: ("not-found", "Not found"), 405: ("method-not-allowed", "Method not allowed")}
     slug, title = titles.get(exc.status_code, ("http-error", "Request failed"))
     return problem(exc.status_code, slug, title, str(exc.detail), headers=getattr(exc, "headers", None))
@@ -111,6 +132,7 @@ async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
 def install(app: FastAPI) -> None:
     """Map every error to problem+json."""
     app.add_exception_handler(RequestValidationError, _validation)
+    app.add_exception_handler(UnsupportedMediaType, _unsupported)
     app.add_exception_handler(StarletteHTTPException, _http)
     app.add_exception_handler(Exception, _unexpected)
 

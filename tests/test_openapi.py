@@ -105,6 +105,7 @@ def test_operations_have_stable_ids_summaries_and_descriptions(doc: dict[str, An
         "recommendations-feedback": "post /v1/recommendations/{decision_id}/feedback",
         "decisions-list": "get /v1/decisions",
         "decisions-report": "get /v1/decisions/report",
+        "recommendations-create-batch": "post /v1/recommendations:batch",
         "next-steps-list": "get /v1/next-steps",
         "cancer-types-list": "get /v1/cancer-types",
         "rules-list": "get /v1/rules",
@@ -151,6 +152,7 @@ def test_an_example_that_breaks_its_schema_is_caught(doc: dict[str, Any]) -> Non
     ("path", "operation_id"),
     [
         ("/v1/recommendations", "recommendations-create"),
+        ("/v1/recommendations:batch", "recommendations-create-batch"),
         ("/cds-services/nextsteps-opinion-compare", "cds-services-call"),
         ("/cds-services/nextsteps-opinion-compare/feedback", "cds-services-feedback"),
     ],

@@ -9,49 +9,11 @@ import httpx
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from service.models import CancerType, Intent, Modality, Specialty, Stage, StepCode
+from tests.strategies import json_values, requests
 
 JSON = {"content-type": "application/json"}
 SETTINGS = settings(
     max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
-)
-
-
-def values(enum: Any) -> st.SearchStrategy[str]:
-    return st.sampled_from([member.value for member in enum])
-
-
-clinicians = st.fixed_dictionaries(
-    {"specialty": values(Specialty)}, optional={"tumor_focus": values(CancerType)}
-)
-opinions = st.fixed_dictionaries(
-    {
-        "clinician": clinicians,
-        "diagnosis": st.fixed_dictionaries(
-            {"cancer_type": values(CancerType)}, optional={"stage": values(Stage)}
-        ),
-        "treatment": st.fixed_dictionaries(
-            {"modalities": st.lists(values(Modality), min_size=1, max_size=4)},
-            optional={"intent": values(Intent)},
-        ),
-    },
-    optional={
-        "explained_reasoning": st.booleans(),
-        "guidelines_cited": st.lists(st.text(max_size=30), max_size=3),
-    },
-)
-requests = st.fixed_dictionaries(
-    {"opinions": st.lists(opinions, min_size=2, max_size=10)},
-    optional={"time_sensitive": st.booleans(), "completed_steps": st.lists(values(StepCode), max_size=4)},
-)
-json_values = st.recursive(
-    st.none()
-    | st.booleans()
-    | st.integers()
-    | st.floats(allow_nan=False, allow_infinity=False)
-    | st.text(max_size=20),
-    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=10), inner, max_size=4),
-    max_leaves=20,
 )
 
 

@@ -6,14 +6,12 @@ what a client was shown and what an auditor reads are the same document.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import hashlib
 import hmac
 import json
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import NamedTuple, cast
 
 from sqlalchemy import ColumnElement, Select, and_, delete, func, or_, select
@@ -99,18 +97,29 @@ class Filters:
         return clauses
 
 
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+LAST = datetime(9999, 12, 31, tzinfo=UTC)
+MICROSECOND = timedelta(microseconds=1)
+CURSOR_PATTERN = "^[0-9a-f]{48}$"
+
+
 def encode_cursor(created_at: datetime, decision_id: uuid.UUID) -> str:
-    raw = json.dumps({"t": as_utc(created_at).isoformat(), "id": str(decision_id)}).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+    """The last row of a page as 48 hex digits: microseconds since 1970 (16), then the id (32)."""
+    micros = max(0, (as_utc(created_at) - EPOCH) // MICROSECOND)
+    return f"{micros:016x}{decision_id.hex}"
 
 
 def decode_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
+    """Any 48 hex digits are a position in the keyset order (times past year 9999 mean "the end")."""
     try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        data = json.loads(raw)
-        return as_utc(datetime.fromisoformat(data["t"])), uuid.UUID(data["id"])
-    except (binascii.Error, ValueError, KeyError, TypeError) as exc:
+        micros = int(cursor[:16], 16)
+        decision_id = uuid.UUID(hex=cursor[16:])
+    except ValueError as exc:
         raise BadCursor from exc
+    if len(cursor) != 48:
+        raise BadCursor
+    at = EPOCH + MICROSECOND * micros if micros < (LAST - EPOCH) // MICROSECOND else LAST
+    return at, decision_id
 
 
 class DecisionLog:

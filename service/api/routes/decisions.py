@@ -5,6 +5,7 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response
+from pydantic import BeforeValidator
 from starlette.concurrency import run_in_threadpool
 
 from service.api.deps import DecisionsDep, RecommenderDep, client_of
@@ -15,7 +16,7 @@ from service.decisions.schemas import (
     FeedbackRequest,
     RecordedRecommendation,
 )
-from service.decisions.service import Filters
+from service.decisions.service import CURSOR_PATTERN, Filters
 from service.models import StepCode
 from service.problems import PROBLEM_RESPONSES
 
@@ -30,8 +31,20 @@ READ_ERRORS: Responses = {
     **UNAVAILABLE,
 }
 
-Since = Annotated[datetime | None, Query(description="Decisions made at or after this time (ISO 8601).")]
-Until = Annotated[datetime | None, Query(description="Decisions made before this time (ISO 8601).")]
+
+def _iso_time(value: object) -> object:
+    """Only an ISO 8601 time with a UTC offset (not a number, not a local time)."""
+    if isinstance(value, str):
+        parsed = datetime.fromisoformat(value)  # ValueError -> 422 naming the parameter
+        if parsed.tzinfo is None:
+            raise ValueError("give a UTC offset, e.g. 2026-11-25T10:00:00Z")
+        return parsed
+    raise ValueError("an ISO 8601 time is required")
+
+
+IsoTime = Annotated[datetime, BeforeValidator(_iso_time)]
+Since = Annotated[IsoTime | None, Query(description="Decisions made at or after this time (ISO 8601).")]
+Until = Annotated[IsoTime | None, Query(description="Decisions made before this time (ISO 8601).")]
 Version = Annotated[str | None, Query(min_length=1, max_length=100, description="Ruleset version.")]
 
 
@@ -77,7 +90,10 @@ async def list_decisions(
     code: Annotated[StepCode | None, Query(description="Decisions that recommended this step.")] = None,
     ruleset_version: Version = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    cursor: Annotated[str | None, Query(max_length=500, description="The next_cursor of a page.")] = None,
+    cursor: Annotated[
+        str | None,
+        Query(pattern=CURSOR_PATTERN, description="`next_cursor` of the page before (opaque)."),
+    ] = None,
 ) -> DecisionPage:
     """Filter by time range, step code and ruleset version; follow `next_cursor` for the next page."""
     filters = Filters(since, until, str(code) if code else None, ruleset_version)

@@ -115,6 +115,10 @@ def test_bad_list_parameters_are_named(store_client: httpx.Client) -> None:
     assert_problem(store_client.get("/v1/decisions", params={"cursor": "bm90LWEtY3Vyc29y"}), 422, "cursor")
     assert_problem(store_client.get("/v1/decisions", params={"code": "astrology"}), 422, "code")
     assert_problem(store_client.get("/v1/decisions", params={"since": "yesterday"}), 422, "since")
+    assert_problem(store_client.get("/v1/decisions", params={"until": "0.5"}), 422, "until")
+    assert_problem(
+        store_client.get("/v1/decisions/report", params={"until": "2026-11-25T10:00"}), 422, "until"
+    )
     assert_problem(store_client.get("/v1/decisions", params={"limit": 0}), 422, "limit")
 
 

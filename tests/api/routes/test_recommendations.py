@@ -110,11 +110,22 @@ def test_opinion_order_of_modalities_does_not_matter(client: httpx.Client) -> No
     assert a["consensus"] == "agree"
 
 
-def test_duplicate_modalities_and_completed_steps_are_read_as_sets(client: httpx.Client) -> None:
+def test_completed_steps_are_read_as_a_set(client: httpx.Client) -> None:
     body = recommend(
-        client,
-        opinions=[opinion(modalities=("surgery", "surgery")), opinion()],
-        completed_steps=["support_groups", "support_groups"],
+        client, opinions=[opinion(), opinion()], completed_steps=["support_groups", "support_groups"]
     )
     assert body["consensus"] == "agree"
     assert "support_groups" not in [s["code"] for s in body["next_steps"]]
+
+
+def test_a_treatment_kind_given_twice_is_refused(client: httpx.Client) -> None:
+    response = client.post(
+        "/v1/recommendations", json={"opinions": [opinion(modalities=("surgery", "surgery")), opinion()]}
+    )
+    assert response.status_code == 422
+    assert response.json()["errors"] == [
+        {
+            "field": "opinions[0].treatment.modalities",
+            "reason": "Value error, each treatment kind may appear only once",
+        }
+    ]

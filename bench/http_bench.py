@@ -1,0 +1,131 @@
+"""HTTP benchmark: POST /v1/recommendations against its floor, side by side, with wrk and hey.
+
+The floor (POST /bench/floor, served with BENCH_FLOOR=true) takes the same body with the same
+validation and answers a fixed recommendation of the same size, so the ratio of the two is
+what the engine, the ranking and the text cost. Then hey sends the real endpoint half of
+the maximum throughput measured, at a constant rate, for its p99 latency.
+Writes bench/results/http.json.
+
+    python -m bench.http_bench [--duration 15] [--connections 32]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import subprocess
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from bench.server import auth_headers, serve
+from bench.workload import comparisons
+from service.config import PROJECT_ROOT
+
+RESULTS = PROJECT_ROOT / "bench" / "results"
+LUA = PROJECT_ROOT / "bench" / "post.lua"
+UNITS = {"us": 1e-3, "ms": 1.0, "s": 1e3}
+
+
+def _ms(text: str) -> float:
+    match = re.fullmatch(r"([\d.]+)(us|ms|s)", text)
+    if not match:
+        raise ValueError(text)
+    return round(float(match.group(1)) * UNITS[match.group(2)], 3)
+
+
+def wrk(url: str, bodies: Path, duration: int, connections: int) -> dict[str, Any]:
+    env = {**os.environ, "BODIES": str(bodies), "AUTHORIZATION": auth_headers().get("Authorization", "")}
+    out = subprocess.run(
+        ["wrk", "-t2", f"-c{connections}", f"-d{duration}s", "--latency", "-s", str(LUA), url],
+        capture_output=True,
+        text=True,
+        check=True,
+        env=env,
+    ).stdout
+    latency = dict(re.findall(r"^\s+(50|75|90|99)%\s+(\S+)$", out, re.M))
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    return {
+        "requests_per_second": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),  # type: ignore[union-attr]
+        "requests": int(re.search(r"(\d+) requests in", out).group(1)),  # type: ignore[union-attr]
+        "p50_ms": _ms(latency["50"]),
+        "p99_ms": _ms(latency["99"]),
+        "non_2xx": int(errors.group(1)) if errors else 0,
+    }
+
+
+def hey(url: str, body: Path, duration: int, rate: float, workers: int = 8) -> dict[str, Any]:
+    per_worker = max(1, round(rate / workers))
+    command = [
+        "hey",
+        "-z",
+        f"{duration}s",
+        "-c",
+        str(workers),
+        "-q",
+        str(per_worker),
+        "-m",
+        "POST",
+        "-T",
+        "application/json",
+        "-D",
+        str(body),
+    ]
+    for name, value in auth_headers().items():
+        command += ["-H", f"{name}: {value}"]
+    out = subprocess.run([*command, url], capture_output=True, text=True, check=True).stdout
+    percentiles = dict(re.findall(r"^\s+(50|90|99)%% in ([\d.]+) secs", out.replace("%", "%%"), re.M))
+    statuses = dict(re.findall(r"^\s+\[(\d{3})\]\s+(\d+) responses", out, re.M))
+    return {
+        "target_rate": per_worker * workers,
+        "requests_per_second": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),  # type: ignore[union-attr]
+        "p50_ms": round(float(percentiles["50"]) * 1000, 3),
+        "p99_ms": round(float(percentiles["99"]) * 1000, 3),
+        "statuses": {k: int(v) for k, v in statuses.items()},
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--duration", type=int, default=15)
+    parser.add_argument("--connections", type=int, default=32)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        bodies = Path(tmp) / "bodies.jsonl"
+        bodies.write_text("\n".join(json.dumps(b) for b in comparisons(2000)) + "\n")
+        one = Path(tmp) / "one.json"
+        one.write_text(json.dumps(comparisons(1)[0]))
+        with serve(BENCH_FLOOR="true") as (base, _proc):
+            wrk(f"{base}/v1/recommendations", bodies, 3, args.connections)  # warm-up
+            rounds = []
+            for _ in range(2):  # alternate, so drift on a shared machine hits both alike
+                floor = wrk(f"{base}/bench/floor", bodies, args.duration, args.connections)
+                real = wrk(f"{base}/v1/recommendations", bodies, args.duration, args.connections)
+                rounds.append({"floor": floor, "recommendations": real})
+                print(json.dumps(rounds[-1]), flush=True)
+            failed = [r for r in rounds for k in r if r[k]["non_2xx"]]
+            if failed:
+                raise SystemExit(f"non-2xx answers during the benchmark: {failed}")
+            best_real = max(r["recommendations"]["requests_per_second"] for r in rounds)
+            best_floor = max(r["floor"]["requests_per_second"] for r in rounds)
+            half = hey(f"{base}/v1/recommendations", one, args.duration, best_real / 2)
+            print(json.dumps({"half_load": half}), flush=True)
+    report = {
+        "tool": "wrk 4.1.0 (-t2) and hey 0.1.4 from Debian; server: python -m service, default settings",
+        "connections": args.connections,
+        "duration_s": args.duration,
+        "rounds": rounds,
+        "max_rps_recommendations": best_real,
+        "max_rps_floor": best_floor,
+        "ratio_to_floor": round(best_real / best_floor, 3),
+        "half_load": half,
+    }
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / "http.json").write_text(json.dumps(report, indent=2) + "\n")
+    print(f"ratio to floor {report['ratio_to_floor']}; p99 at half load {half['p99_ms']} ms")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,156 @@
+"""Write docs/benchmarks.md from bench/results/*.json, with the machine, versions and date."""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+from datetime import UTC, datetime
+from importlib.metadata import version
+from pathlib import Path
+from typing import Any
+
+from service.config import PROJECT_ROOT
+
+RESULTS = PROJECT_ROOT / "bench" / "results"
+DOC = PROJECT_ROOT / "docs" / "benchmarks.md"
+
+
+def load(name: str) -> dict[str, Any] | None:
+    path = RESULTS / name
+    return json.loads(path.read_text()) if path.exists() else None
+
+
+def machine() -> str:
+    cpu = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
+        platform.machine(),
+    )
+    mem = next(
+        int(line.split()[1])
+        for line in Path("/proc/meminfo").read_text().splitlines()
+        if line.startswith("MemTotal")
+    )
+    system = f"{platform.system()} {platform.release()}"
+    return f"{os.cpu_count()} cores ({cpu}), {mem / 1024 / 1024:.0f} GiB, {system}"
+
+
+def engine_section(data: dict[str, Any]) -> list[str]:
+    lines = [
+        "## Engine: durable-rules against plain Python",
+        "",
+        f"`python -m bench.engine_bench` - {data['comparisons']} unique comparisons (bench/workload.py), "
+        "each evaluated by durable-rules and by the plain-Python evaluator (bench/pyeval.py) on the same "
+        "rule files and the same actions. Rules x10 and x30 add generated rules that never fire.",
+        "",
+        "| rules | durable-rules eval/s | p50 us | p99 us | plain Python eval/s | p50 us | p99 us "
+        "| durable / Python |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for result in data["results"].values():
+        d, p = result["durable_rules"], result["plain_python"]
+        lines.append(
+            f"| {result['rules']} | {d['per_second']} | {d['p50_us']} | {d['p99_us']} | {p['per_second']} "
+            f"| {p['p50_us']} | {p['p99_us']} | {result['throughput_ratio_engine_to_python']} |"
+        )
+    return [*lines, ""]
+
+
+def main() -> None:
+    out = [
+        "# Benchmarks",
+        "",
+        f"Written by `make bench` on {datetime.now(UTC):%Y-%m-%d %H:%M} UTC.",
+        "",
+        f"- Machine: {machine()}",
+        f"- Python {platform.python_version()}; durable-rules {version('durable-rules')}, "
+        f"fastapi {version('fastapi')}, uvicorn {version('uvicorn')}, pydantic {version('pydantic')}",
+        "- The load generators run on the same 2 cores as the server, so HTTP numbers are a lower bound.",
+        "",
+    ]
+    if engine := load("engine-current.json"):
+        out += engine_section(engine)
+    instructions = load("engine-instructions.json") or {}
+    if current := load("engine-instructions-current.json"):
+        instructions["now (make bench)"] = current["instructions_per_evaluation"]
+    if instructions:
+        out += [
+            "### Engine path, before and after cutting our own overhead",
+            "",
+            "`bench/engine_instructions.sh` counts instructions per evaluation with callgrind "
+            "(repeatable on a busy machine). What changed: facts produced by rule actions are asserted "
+            "in one batch per "
+            "firing round instead of one call per fact, facts are deduplicated per session, and the first "
+            "phase fact travels with the input facts.",
+            "",
+            "| | instructions per evaluation |",
+            "|---|---|",
+            *(f"| {k} | {v:,} |" for k, v in instructions.items()),
+            "",
+        ]
+    if http := load("http.json"):
+        half = http["half_load"]
+        out += [
+            "## HTTP: POST /v1/recommendations against its floor",
+            "",
+            f"`python -m bench.http_bench` - {http['tool']}; {http['connections']} connections, "
+            f"{http['duration_s']} s per run, two alternating rounds, best of each. The floor "
+            "(POST /bench/floor) validates the same body and answers a fixed answer of the same size.",
+            "",
+            "| endpoint | requests/s | p50 ms | p99 ms |",
+            "|---|---|---|---|",
+        ]
+        for i, round_ in enumerate(http["rounds"], 1):
+            for name in ("floor", "recommendations"):
+                r = round_[name]
+                out.append(
+                    f"| {name} (round {i}) | {r['requests_per_second']} | {r['p50_ms']} | {r['p99_ms']} |"
+                )
+        out += [
+            "",
+            f"- Throughput ratio to the floor: **{http['ratio_to_floor']}** (goal: at least 0.6).",
+            f"- At half the maximum ({half['target_rate']} requests/s offered, constant rate, hey): "
+            f"p50 {half['p50_ms']} ms, **p99 {half['p99_ms']} ms** (goal: under 10 ms); "
+            f"statuses {half['statuses']}.",
+            "",
+        ]
+    if batch := load("batch.json"):
+        out += [
+            "## Batch: POST /v1/recommendations:batch",
+            "",
+            "`python -m bench.batch_bench`",
+            "",
+            "| items | median ms | ms per item | items/s |",
+            "|---|---|---|---|",
+        ]
+        out += [
+            f"| {r['items']} | {r['median_ms']} | {r['per_item_ms']} | {r['items_per_second']} |"
+            for r in batch["results"]
+        ]
+        out.append("")
+    if soak := load("soak.json"):
+        out += [
+            "## Soak",
+            "",
+            f"`python -m bench.soak` - {soak['requests']:,} requests ({soak['failed']} failed) against one "
+            f"server; RSS of all its processes after warm-up {soak['rss_after_warm_up_mb']} MB, at the end "
+            f"{soak['rss_at_end_mb']} MB: growth **{soak['growth_mb']} MB** (goal: under 5 MB).",
+            "",
+            "| seconds | requests | RSS MB |",
+            "|---|---|---|",
+            *(f"| {s['t']} | {s['requests']} | {s['rss_mb']:.2f} |" for s in soak["samples"]),
+            "",
+        ]
+    if store := load("store.json"):
+        out += ["## Decision store", "", "```json", json.dumps(store, indent=2), "```", ""]
+    DOC.parent.mkdir(exist_ok=True)
+    DOC.write_text("\n".join(out))
+    print(f"wrote {DOC.relative_to(PROJECT_ROOT)}")
+
+
+if __name__ == "__main__":
+    main()

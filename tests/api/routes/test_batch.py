@@ -1,0 +1,61 @@
+"""POST /v1/recommendations:batch: each item answered or refused on its own."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+
+from tests.conftest import load_scenarios, opinion, running_server
+
+URL = "/v1/recommendations:batch"
+
+
+def test_each_item_is_answered_as_the_single_endpoint_would(client: httpx.Client) -> None:
+    items = [s["request"] for s in load_scenarios()]
+    response = client.post(URL, json={"items": items})
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["answered"] == len(items) and body["refused"] == 0
+    for index, (item, result) in enumerate(zip(items, body["results"], strict=True)):
+        assert result["index"] == index and result["status"] == 200
+        single = client.post("/v1/recommendations", json=item).json()
+        single.pop("decision_id")  # batch answers are not recorded as decisions
+        assert result["recommendation"] == single
+
+
+def test_a_bad_item_is_refused_alone_with_its_fields_named(client: httpx.Client) -> None:
+    good = {"opinions": [opinion(), opinion("lung")]}
+    bad_field = {"opinions": [opinion(), {**opinion(), "diagnosis": {"cancer_type": "brest"}}]}
+    items: list[Any] = [good, bad_field, 42, good]
+    body = client.post(URL, json={"items": items}).json()
+    assert [r["status"] for r in body["results"]] == [200, 422, 422, 200]
+    assert (body["answered"], body["refused"]) == (2, 2)
+    fields = [e["field"] for e in body["results"][1]["problem"]["errors"]]
+    assert fields == ["opinions[1].diagnosis.cancer_type"]
+    assert body["results"][2]["problem"]["errors"][0]["field"] == "item"
+    assert "recommendation" not in body["results"][1]
+
+
+def test_a_thousand_items_are_answered(client: httpx.Client) -> None:
+    items = [{"opinions": [opinion(), opinion(stage=s)]} for s in ["I", "II", "III", "IV"] * 250]
+    body = client.post(URL, json={"items": items}, timeout=120).json()
+    assert body["answered"] == 1000
+    assert {r["recommendation"]["consensus"] for r in body["results"]} == {"agree", "disagree"}
+
+
+def test_more_than_a_thousand_items_or_none_are_refused(client: httpx.Client) -> None:
+    item = {"opinions": [opinion(), opinion()]}
+    for items in ([item] * 1001, []):
+        response = client.post(URL, json={"items": items})
+        assert response.status_code == 422
+        assert response.json()["errors"][0]["field"] == "items"
+
+
+def test_the_batch_body_has_its_own_limit() -> None:
+    item = {"opinions": [opinion(), opinion()]}
+    with running_server(MAX_BATCH_BODY_BYTES="4096") as base:
+        assert httpx.post(base + URL, json={"items": [item] * 5}).status_code == 200
+        response = httpx.post(base + URL, json={"items": [item] * 40})
+        assert response.status_code == 413
+        assert response.headers["content-type"] == "application/problem+json"
