@@ -19,6 +19,10 @@ class Settings(BaseSettings):
     rules_dir: Path = PROJECT_ROOT / "rules"
     max_body_bytes: int = Field(default=64 * 1024, ge=1024, le=16 * 1024 * 1024)
     log_level: str = Field(default="info", pattern="^(critical|error|warning|info|debug)$")
+    workers: int = Field(default=1, ge=1, le=64)
+    shutdown_timeout: int = Field(default=20, ge=1, le=3600)
+    cors_origins: list[str] = Field(default_factory=list)
+    prometheus_multiproc_dir: Path | None = None
 
 
 @lru_cache

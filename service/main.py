@@ -3,10 +3,11 @@
 from fastapi import FastAPI
 
 from service import problems
-from service.api.routes import health, recommendations, reference
+from service.api.routes import health, metrics, recommendations, reference
 from service.config import Settings, get_settings
 from service.limits import BodyLimits
 from service.recommender import Recommender
+from service.telemetry import RequestTelemetry
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -23,6 +24,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.recommender = Recommender.load(settings.rules_dir)
     problems.install(app)
     app.add_middleware(BodyLimits, max_bytes=settings.max_body_bytes)
-    for module in (recommendations, reference, health):
+    app.add_middleware(RequestTelemetry, ruleset_version=app.state.recommender.ref.version)
+    for module in (recommendations, reference, health, metrics):
         app.include_router(module.router)
     return app

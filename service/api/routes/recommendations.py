@@ -1,10 +1,11 @@
 """POST /v1/recommendations: opinions in, ranked and explained next steps out."""
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 
 from service.api.deps import RecommenderDep
 from service.models import RecommendationRequest, RecommendationResponse
 from service.problems import PROBLEM_RESPONSES
+from service.telemetry import record_answer
 
 router = APIRouter(prefix="/v1", tags=["recommendations"])
 
@@ -17,11 +18,13 @@ router = APIRouter(prefix="/v1", tags=["recommendations"])
     responses=PROBLEM_RESPONSES,
 )
 async def create_recommendation(
-    body: RecommendationRequest, recommender: RecommenderDep
+    body: RecommendationRequest, recommender: RecommenderDep, request: Request
 ) -> RecommendationResponse:
     """Compare two to ten opinions and answer with the next steps, ranked, each with its reasons.
 
     The engine runs on the event loop thread: it takes well under a millisecond and
     must be entered by one thread at a time.
     """
-    return recommender.recommend(body)
+    answer = recommender.recommend(body)
+    record_answer(request, answer)
+    return answer
