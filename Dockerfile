@@ -14,9 +14,13 @@ RUN apt-get update \
  && rm -rf /var/lib/apt/lists/*
 RUN python3 -m venv /opt/venv
 WORKDIR /src
+# The pinned dependencies first, in their own layer: a code change does not recompile durable-rules.
 COPY pyproject.toml ./
+RUN python3 -c 'import tomllib; print("\n".join(tomllib.load(open("pyproject.toml", "rb"))["project"]["dependencies"]))' \
+      > requirements.txt \
+ && /opt/venv/bin/python -m pip install --no-cache-dir -r requirements.txt
 COPY service ./service
-RUN /opt/venv/bin/python -m pip install --no-cache-dir . \
+RUN /opt/venv/bin/python -m pip install --no-cache-dir --no-deps . \
  && /opt/venv/bin/python -m pip uninstall --yes pip
 
 FROM python:3.11-slim

@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 export HOST PORT
 
-.PHONY: run test lint typecheck unit clean
+.PHONY: run test lint typecheck unit clean container-check
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -c 'import sys; assert (3, 11) <= sys.version_info[:2] < (3, 13), "nextsteps needs Python 3.11 or 3.12 (durable-rules does not import on 3.13)"'
@@ -29,6 +29,9 @@ unit: $(BIN)/.installed
 	$(BIN)/pytest
 
 test: lint typecheck unit ## the whole suite
+
+container-check: $(BIN)/.installed ## build the image and test the running container (docker, else podman)
+	bash deploy/container-check.sh
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

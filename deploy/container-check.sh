@@ -153,6 +153,7 @@ say "runs as uid $uid"
 # the image's own HEALTHCHECK command, run inside the container
 $ENGINE exec "$NAME" python -m service.healthcheck
 say "HEALTHCHECK command (python -m service.healthcheck) exits 0"
-workers=$($ENGINE exec "$NAME" python -c 'import os; print(sum(1 for p in os.listdir("/proc") if p.isdigit() and b"multiprocessing" in open(f"/proc/{p}/cmdline", "rb").read()))')
-say "worker processes in the container: $workers"
+workers=$($ENGINE exec "$NAME" python -c 'import os; print(sum(1 for p in os.listdir("/proc") if p.isdigit() and b"spawn" b"_main" in open(f"/proc/{p}/cmdline", "rb").read()))')
+[ "$workers" = 2 ] || { say "FAILED: expected 2 worker processes (WORKERS=2 in the image), found $workers"; exit 1; }
+say "worker processes in the container: $workers (WORKERS=2)"
 say "ok in $(($(date +%s) - started)) s (build $((built - started)) s)"

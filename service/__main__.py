@@ -3,13 +3,20 @@
 Bad settings or a bad rule file stop start-up with a one-line message on stderr and exit code 2.
 """
 
+import os
+import re
 import sys
 
 from pydantic import ValidationError
+from pydantic_settings import SettingsError
 
 
-def settings_problem(exc: ValidationError) -> str:
+def settings_problem(exc: ValidationError | SettingsError) -> str:
     """One line per bad setting, named as its environment variable; the value is not repeated."""
+    if isinstance(exc, SettingsError):  # a list or other JSON setting that does not parse
+        field = re.search(r'field "(\w+)"', str(exc))
+        name = field.group(1).upper() if field else "settings"
+        return f'{name}: not valid JSON (a list is written as JSON, e.g. ["https://portal.example"])'
     lines = []
     for error in exc.errors():
         name = "_".join(str(part) for part in error["loc"][:1]).upper() or "settings"
@@ -23,9 +30,11 @@ def main() -> int:
 
     try:
         settings = get_settings()
-    except ValidationError as exc:
+    except (ValidationError, SettingsError) as exc:
         print(f"nextsteps: invalid settings: {settings_problem(exc)}", file=sys.stderr)
         return 2
+    # The supervisor itself keeps no metrics; server.serve() prepares the directory for the workers.
+    os.environ.pop("PROMETHEUS_MULTIPROC_DIR", None)
     try:
         from service.recommender import Recommender
 

@@ -8,6 +8,8 @@ worker to stop; a worker stops accepting, finishes the requests in flight (for a
 
 from __future__ import annotations
 
+import sys
+
 import uvicorn
 from uvicorn.supervisors import Multiprocess
 
@@ -20,7 +22,11 @@ APP = "service.main:create_app"
 
 def serve(settings: Settings) -> int:
     """Run until told to stop; returns the process exit code."""
-    directory = metrics.prepare_multiproc_dir(settings.prometheus_multiproc_dir)
+    try:
+        directory = metrics.prepare_multiproc_dir(settings.prometheus_multiproc_dir)
+    except OSError as exc:
+        print(f"nextsteps: invalid settings: PROMETHEUS_MULTIPROC_DIR: {exc.strerror}", file=sys.stderr)
+        return 2
     try:
         config = uvicorn.Config(
             APP,
