@@ -11,6 +11,7 @@ import time
 from typing import Any
 
 import httpx
+import pytest
 
 from tests.conftest import load_scenarios
 from tests.serving import ServerProcess
@@ -23,7 +24,8 @@ REQUESTS_AFTER_REPLACEMENT = 200
 MAX_REQUESTS = 5000  # the loop is bounded whatever happens
 
 
-def test_a_killed_worker_is_replaced_and_the_service_keeps_answering() -> None:
+@pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGSEGV], ids=["kill-9", "segfault"])
+def test_a_killed_worker_is_replaced_and_the_service_keeps_answering(sig: signal.Signals) -> None:
     with ServerProcess(WORKERS="2") as server:
         before = server.wait_workers(2)
         done = ok = 0
@@ -67,13 +69,13 @@ def test_a_killed_worker_is_replaced_and_the_service_keeps_answering() -> None:
         while ok < REQUESTS_BEFORE_KILL and time.monotonic() < deadline:
             time.sleep(0.01)
         victim = min(before)
-        os.kill(victim, signal.SIGKILL)
+        os.kill(victim, sig)
         after = server.wait_workers(2, exclude=frozenset({victim}))
         replaced.set()
         for thread in threads:
             thread.join(timeout=120)
         new = after - before
-        print(f"\nworker kill: {done} requests, {len(failures)} failed {sorted(set(failures))}, new: {new}")
+        print(f"\n{sig.name}: {done} requests, {len(failures)} failed {sorted(set(failures))}, new: {new}")
     assert ok >= REQUESTS_BEFORE_KILL
     assert len(new) == 1 and victim not in after
     assert answered_after_replacement >= REQUESTS_AFTER_REPLACEMENT  # it kept answering, after as before
