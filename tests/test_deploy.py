@@ -66,7 +66,8 @@ def test_the_deployment_is_probed_bounded_non_root_and_drains_before_it_is_kille
     assert any(m["mountPath"] == "/tmp" for m in container["volumeMounts"])  # metrics files of the workers
     env = {e["name"]: e["value"] for e in container["env"]}
     assert int(env["WORKERS"]) >= 2
-    assert pod["terminationGracePeriodSeconds"] > int(env["SHUTDOWN_TIMEOUT"])
+    pre_stop = int(container["lifecycle"]["preStop"]["exec"]["command"][1])
+    assert pod["terminationGracePeriodSeconds"] > pre_stop + int(env["SHUTDOWN_TIMEOUT"])
     # the Service and the autoscaler point at the Deployment
     labels = docs["Deployment"]["spec"]["template"]["metadata"]["labels"]
     assert docs["Service"]["spec"]["selector"].items() <= labels.items()
