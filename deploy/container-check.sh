@@ -55,6 +55,7 @@ CONF
   export CONTAINERS_STORAGE_CONF="$CACHE/storage.conf" CONTAINERS_CONF="$CACHE/containers.conf" BUILDAH_ISOLATION=chroot
   if ! podman image exists localhost/standin-base:bookworm; then
     say "building the stand-in base image (once; cached in $CACHE)"
+    base_started=$(date +%s)
     TMPDIR="$CACHE" mmdebstrap --quiet --variant=apt --hook-dir=/usr/share/mmdebstrap/hooks/eatmydata \
       --include=python3,python3-pip,python3-venv,python-is-python3,ca-certificates \
       --dpkgopt='path-exclude=/usr/share/doc/*' --dpkgopt='path-exclude=/usr/share/man/*' \
@@ -64,6 +65,7 @@ CONF
       bookworm "$CACHE/base.tar"
     podman import -q --change 'CMD ["python3"]' --change 'ENV LANG=C.UTF-8' "$CACHE/base.tar" localhost/standin-base:bookworm
     rm -f "$CACHE/base.tar"
+    say "stand-in base image built in $(($(date +%s) - base_started)) s"
   fi
   for base in $(sed -nE 's/^FROM[[:space:]]+(--[^[:space:]]+[[:space:]]+)*([^[:space:]]+).*/\2/p' "$ROOT/Dockerfile" | sort -u); do
     case "$base" in */*) full=$base ;; *) full=docker.io/library/$base ;; esac
