@@ -158,4 +158,23 @@ say "HEALTHCHECK command (python -m service.healthcheck) exits 0"
 workers=$($ENGINE exec "$NAME" python -c 'import os; print(sum(1 for p in os.listdir("/proc") if p.isdigit() and b"spawn" b"_main" in open(f"/proc/{p}/cmdline", "rb").read()))')
 [ "$workers" = 2 ] || { say "FAILED: expected 2 worker processes (WORKERS=2 in the image), found $workers"; exit 1; }
 say "worker processes in the container: $workers (WORKERS=2)"
+# a worker killed inside the container is replaced, and the container keeps answering
+count_workers='import os; print(" ".join(p for p in os.listdir("/proc") if p.isdigit() and b"spawn" b"_main" in open(f"/proc/{p}/cmdline", "rb").read()))'
+victim=$($ENGINE exec "$NAME" python -c "$count_workers" | cut -d' ' -f1)
+$ENGINE exec "$NAME" python -c "import os, signal; os.kill($victim, signal.SIGKILL)"
+for _ in $(seq 1 60); do
+  now=$($ENGINE exec "$NAME" python -c "$count_workers")
+  case " $now " in *" $victim "*) ;; *) [ "$(wc -w <<<"$now")" = 2 ] && break ;; esac
+  sleep 0.5
+done
+[ "$(wc -w <<<"$now")" = 2 ] && case " $now " in *" $victim "*) false ;; *) true ;; esac \
+  || { say "FAILED: worker $victim was not replaced (workers: $now)"; exit 1; }
+$ENGINE exec "$NAME" python -m service.healthcheck
+say "killed worker $victim (kill -9); replaced, workers now: $now; still healthy"
+# SIGTERM to PID 1 (exec-form CMD): drains and exits 0
+stop_started=$(date +%s%N)
+$ENGINE stop -t 30 "$NAME" >/dev/null
+code=$($ENGINE inspect -f '{{.State.ExitCode}}' "$NAME")
+say "stopped (SIGTERM) in $((($(date +%s%N) - stop_started) / 1000000)) ms, exit code $code"
+[ "$code" = 0 ] || { $ENGINE logs "$NAME" | tail -n 20; say "FAILED: exit code $code after SIGTERM"; exit 1; }
 say "ok in $(($(date +%s) - started)) s (build $((built - started)) s)"
