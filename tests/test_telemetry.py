@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 import uuid
 from typing import Any
 
@@ -22,6 +23,7 @@ SECRETS = {
     "query_name": "zqxqueryname2290",
     "malformed": "ZQXMALFORMED8812",
     "bad_request_id": "ZQXREQID4471",
+    "bad_http": "ZQXBADHTTP5530",
 }
 
 
@@ -30,6 +32,14 @@ def valid_body(**extra: Any) -> dict[str, Any]:
     second = opinion(modalities=("chemotherapy",))
     second["guidelines_cited"] = [SECRETS["body_text"]]
     return {"opinions": [first, second], **extra}
+
+
+def send_bad_http(base_url: str) -> bytes:
+    """A request line and a header that are not HTTP, over a raw socket; returns the answer."""
+    host, port = base_url.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=10) as conn:
+        conn.sendall(f"GET /{SECRETS['bad_http']} HTTP/1.1 extra\r\n{SECRETS['bad_http']}\r\n\r\n".encode())
+        return conn.recv(4096)
 
 
 def send_everything(client: httpx.Client) -> dict[str, httpx.Response]:
@@ -68,6 +78,7 @@ def test_no_request_value_reaches_the_logs_at_any_level(level: str) -> None:
         with httpx.Client(base_url=server.base_url, timeout=10) as client:
             answers = send_everything(client)
             assert [answers[k].status_code for k in answers] == [200, 422, 422, 400, 415, 200, 404, 200]
+        assert send_bad_http(server.base_url).startswith(b"HTTP/1.1 400")
         assert server.stop() == 0
         output = server.output()
         lines = server.log_lines()  # every line is JSON
