@@ -73,8 +73,10 @@ class RequestTelemetry:
                 MutableHeaders(scope=message)[REQUEST_ID_HEADER] = request_id
             await send(message)
 
+        failed = True  # until the app returns: the id then stays set for the outermost error handler's 500
         try:
             await self.app(scope, receive, send_with_id)
+            failed = False
         finally:
             seconds = time.perf_counter() - started
             route = route_of(scope)
@@ -94,4 +96,5 @@ class RequestTelemetry:
                     "next_steps": state.get("next_steps", []),
                 },
             )
-            request_id_var.reset(token)
+            if not failed:
+                request_id_var.reset(token)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import socket
 import uuid
 from typing import Any
@@ -134,3 +135,40 @@ def test_an_incoming_request_id_is_kept_only_if_it_is_a_plain_token(header: byte
     got = request_id_from(scope)
     assert (got == header.decode()) is kept
     assert SANE_REQUEST_ID.fullmatch(got)
+
+
+def test_an_unexpected_error_is_a_500_with_the_request_id_and_no_message(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """In process: no route of the service fails on purpose, so a small app with one that does."""
+    import asyncio
+
+    from fastapi import FastAPI
+
+    from service import problems
+    from service.telemetry import RequestTelemetry
+
+    app = FastAPI()
+    problems.install(app)
+    app.add_middleware(RequestTelemetry, ruleset_version="test")
+
+    @app.get("/boom")
+    async def boom() -> None:
+        raise RuntimeError(SECRETS["body_text"])
+
+    async def call() -> httpx.Response:
+        transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+            return await client.get("/boom", headers={"x-request-id": "req-500"})
+
+    with caplog.at_level(logging.INFO):
+        answer = asyncio.run(call())
+    assert answer.status_code == 500
+    assert answer.headers["content-type"] == "application/problem+json"
+    assert answer.headers["x-request-id"] == "req-500"
+    assert SECRETS["body_text"] not in answer.text
+    [error] = [r for r in caplog.records if r.getMessage() == "unhandled error"]
+    assert error.error_type == "RuntimeError"  # type: ignore[attr-defined]
+    assert all(SECRETS["body_text"] not in r.getMessage() for r in caplog.records)
+    [line] = [r for r in caplog.records if r.getMessage() == "request"]
+    assert (line.status, line.route, line.request_id) == (500, "/boom", "req-500")  # type: ignore[attr-defined]
