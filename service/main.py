@@ -4,10 +4,11 @@ from fastapi import Depends, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from service import openapi, problems
-from service.api.routes import batch, cds_hooks, docs, floor, health, recommendations, reference
+from service.api.routes import batch, cds_hooks, docs, floor, health, metrics, recommendations, reference
 from service.config import Settings, get_settings
 from service.limits import BodyLimits, require_json
 from service.recommender import Recommender
+from service.telemetry import RequestTelemetry
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -37,7 +38,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             expose_headers=["Content-Language"],
             max_age=600,
         )
-    for module in (recommendations, batch, reference, health, cds_hooks):
+    app.add_middleware(RequestTelemetry, ruleset_version=app.state.recommender.ref.version)
+    for module in (recommendations, batch, reference, health, metrics, cds_hooks):
         app.include_router(module.router, dependencies=[Depends(require_json)])
     if settings.bench_floor:
         app.include_router(floor.router, dependencies=[Depends(require_json)])

@@ -102,6 +102,7 @@ def test_operations_have_stable_ids_summaries_and_descriptions(doc: dict[str, An
     assert ids == {
         "recommendations-create": "post /v1/recommendations",
         "recommendations-create-batch": "post /v1/recommendations:batch",
+        "metrics-get": "get /metrics",
         "next-steps-list": "get /v1/next-steps",
         "cancer-types-list": "get /v1/cancer-types",
         "rules-list": "get /v1/rules",

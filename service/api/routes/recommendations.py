@@ -1,11 +1,12 @@
 """POST /v1/recommendations: opinions in, ranked and explained next steps out."""
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Request, Response
 
 from service.api.deps import AcceptLanguage, RecommenderDep
 from service.languages import choose
 from service.models import RecommendationRequest, RecommendationResponse
 from service.problems import PROBLEM_RESPONSES
+from service.telemetry import record_answer
 
 router = APIRouter(prefix="/v1", tags=["recommendations"])
 
@@ -20,6 +21,7 @@ router = APIRouter(prefix="/v1", tags=["recommendations"])
 async def create_recommendation(
     body: RecommendationRequest,
     recommender: RecommenderDep,
+    request: Request,
     response: Response,
     accept_language: AcceptLanguage = None,
 ) -> RecommendationResponse:
@@ -34,4 +36,6 @@ async def create_recommendation(
     lang = choose(body.lang, accept_language, recommender.catalog.texts)
     response.headers["Content-Language"] = lang
     response.headers["Vary"] = "Accept-Language"
-    return recommender.recommend(body, lang)
+    answer = recommender.recommend(body, lang)
+    record_answer(request, answer)
+    return answer
