@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 export HOST PORT
 
-.PHONY: run test lint typecheck unit clean openapi openapi-check browser vendor-docs bench bench-tools bench-store migrate purge
+.PHONY: run test lint typecheck unit clean openapi openapi-check browser vendor-docs bench bench-tools container-check bench-store migrate purge
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -c 'import sys; assert (3, 11) <= sys.version_info[:2] < (3, 13), "nextsteps needs Python 3.11 or 3.12 (durable-rules does not import on 3.13)"'
@@ -29,8 +29,8 @@ bench-store: $(BIN)/.installed ## recommendations per second: decision store on 
 	$(BIN)/python bench/store_bench.py
 
 lint: $(BIN)/.installed
-	$(BIN)/ruff check service tests bench migrations
-	$(BIN)/ruff format --check service tests bench migrations
+	$(BIN)/ruff check service tests bench
+	$(BIN)/ruff format --check service tests bench
 
 typecheck: $(BIN)/.installed
 	$(BIN)/mypy
@@ -82,6 +82,9 @@ bench: $(BIN)/.installed bench-tools ## measure engine, HTTP, batch and soak (ab
 	$(BIN)/python -m bench.batch_bench
 	$(BIN)/python -m bench.soak
 	$(BIN)/python -m bench.report
+
+container-check: $(BIN)/.installed ## build the image and test the running container (docker, else podman)
+	bash deploy/container-check.sh
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -82,10 +82,9 @@ def main() -> None:
             "### Engine path, before and after cutting our own overhead",
             "",
             "`bench/engine_instructions.sh` counts instructions per evaluation with callgrind "
-            "(repeatable on a busy machine). What changed: facts produced by rule actions are asserted "
-            "in one batch per "
-            "firing round instead of one call per fact, facts are deduplicated per session, and the first "
-            "phase fact travels with the input facts.",
+            "(repeatable on a busy machine). What changed: facts produced by rule actions are "
+            "asserted in one batch per firing round instead of one call per fact, facts are "
+            "deduplicated per session, and the first phase fact travels with the input facts.",
             "",
             "| | instructions per evaluation |",
             "|---|---|",

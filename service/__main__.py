@@ -1,15 +1,41 @@
-"""`python -m service`: check the rules, then serve. A bad rule file stops start-up with its name."""
+"""`python -m service`: check the settings and the rules, then serve.
 
+Bad settings or a bad rule file stop start-up with a one-line message on stderr and exit code 2; a
+decision store still unreachable after DECISION_STORE_WAIT_S stops it with exit code 3.
+"""
+
+import os
+import re
 import sys
 
-import uvicorn
+from pydantic import ValidationError
+from pydantic_settings import SettingsError
+
+
+def settings_problem(exc: ValidationError | SettingsError) -> str:
+    """One line per bad setting, named as its environment variable; the value is not repeated."""
+    if isinstance(exc, SettingsError):  # a list or other JSON setting that does not parse
+        field = re.search(r'field "(\w+)"', str(exc))
+        name = field.group(1).upper() if field else "settings"
+        return f'{name}: not valid JSON (a list is written as JSON, e.g. ["https://portal.example"])'
+    lines = []
+    for error in exc.errors():
+        name = "_".join(str(part) for part in error["loc"][:1]).upper() or "settings"
+        lines.append(f"{name}: {error['msg']}")
+    return "; ".join(lines)
 
 
 def main() -> int:
     from service.config import get_settings
     from service.exceptions import RuleFileError
 
-    settings = get_settings()
+    try:
+        settings = get_settings()
+    except (ValidationError, SettingsError) as exc:
+        print(f"nextsteps: invalid settings: {settings_problem(exc)}", file=sys.stderr)
+        return 2
+    # The supervisor itself keeps no metrics; server.serve() prepares the directory for the workers.
+    os.environ.pop("PROMETHEUS_MULTIPROC_DIR", None)
     try:
         from service.recommender import Recommender
 
@@ -27,14 +53,9 @@ def main() -> int:
         except Exception as exc:  # the store is down or refuses: say which kind of error, not its text
             print(f"nextsteps: cannot migrate the decision store: {type(exc).__name__}", file=sys.stderr)
             return 3
-    uvicorn.run(
-        "service.main:create_app",
-        factory=True,
-        host=settings.host,
-        port=settings.port,
-        log_level=settings.log_level,
-    )
-    return 0
+    from service.server import serve
+
+    return serve(settings)
 
 
 if __name__ == "__main__":

@@ -21,6 +21,9 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(default=64 * 1024, ge=1024, le=16 * 1024 * 1024)
     max_batch_body_bytes: int = Field(default=4 * 1024 * 1024, ge=1024, le=64 * 1024 * 1024)
     log_level: str = Field(default="info", pattern="^(critical|error|warning|info|debug)$")
+    workers: int = Field(default=1, ge=1, le=64)
+    shutdown_timeout: int = Field(default=20, ge=1, le=3600)
+    prometheus_multiproc_dir: Path | None = None
     # Browser origins allowed to call the API (CORS); empty = no CORS headers at all.
     # From the environment as JSON: CORS_ORIGINS='["https://portal.example.org"]'.
     cors_origins: list[str] = Field(default_factory=list)

@@ -4,12 +4,23 @@ from fastapi import Depends, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from service import openapi, problems
-from service.api.routes import batch, cds_hooks, decisions, docs, floor, health, recommendations, reference
+from service.api.routes import (
+    batch,
+    cds_hooks,
+    decisions,
+    docs,
+    floor,
+    health,
+    metrics,
+    recommendations,
+    reference,
+)
 from service.config import Settings, get_settings
 from service.decisions import problems as decision_problems
 from service.decisions.service import DecisionLog
 from service.limits import BodyLimits, require_json
 from service.recommender import Recommender
+from service.telemetry import RequestTelemetry
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -41,7 +52,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             expose_headers=["Content-Language", "Idempotent-Replayed"],
             max_age=600,
         )
-    for module in (recommendations, batch, decisions, reference, health, cds_hooks):
+    app.add_middleware(RequestTelemetry, ruleset_version=app.state.recommender.ref.version)
+    for module in (recommendations, batch, decisions, reference, health, metrics, cds_hooks):
         app.include_router(module.router, dependencies=[Depends(require_json)])
     if settings.bench_floor:
         app.include_router(floor.router, dependencies=[Depends(require_json)])

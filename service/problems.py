@@ -11,6 +11,8 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from service.logs import request_id_var
+
 PROBLEM_JSON = "application/problem+json"
 PROBLEM_BASE = "https://nextsteps.example/problems/"
 log = logging.getLogger("service.problems")
@@ -126,7 +128,11 @@ async def _http(request: Request, exc: Exception) -> JSONResponse:
 async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
     # The log line names the error type only: a message could carry request values.
     log.error("unhandled error", extra={"error_type": type(exc).__name__, "path": request.url.path})
-    return problem(500, "internal-error", "Internal error", "The service could not answer this request.")
+    request_id = request_id_var.get()  # still set: service/telemetry.py keeps it when a request fails
+    headers = {"x-request-id": request_id} if request_id else None
+    return problem(
+        500, "internal-error", "Internal error", "The service could not answer this request.", headers=headers
+    )
 
 
 def install(app: FastAPI) -> None:

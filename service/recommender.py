@@ -9,6 +9,7 @@ from service.actions import Outcome
 from service.catalog import DEFAULT_LANG, Catalog, load_catalog, ruleset_sha256
 from service.engine import RulesEngine
 from service.facts import Fact, cancer_types_named, to_facts
+from service.metrics import ENGINE_SECONDS
 from service.models import RecommendationRequest, RecommendationResponse, RulesetRef
 from service.ranking import render
 from service.ruleset import STAGES, Ruleset, load_ruleset
@@ -44,7 +45,8 @@ class Recommender:
 
     def evaluate(self, request: RecommendationRequest) -> Outcome:
         outcome = Outcome(self.ruleset)
-        self.engine.evaluate(batches(to_facts(request)), outcome.fire)
+        with ENGINE_SECONDS.time():
+            self.engine.evaluate(batches(to_facts(request)), outcome.fire)
         return outcome
 
     def recommend(self, request: RecommendationRequest, lang: str = DEFAULT_LANG) -> RecommendationResponse:

@@ -106,6 +106,7 @@ def test_operations_have_stable_ids_summaries_and_descriptions(doc: dict[str, An
         "decisions-list": "get /v1/decisions",
         "decisions-report": "get /v1/decisions/report",
         "recommendations-create-batch": "post /v1/recommendations:batch",
+        "metrics-get": "get /metrics",
         "next-steps-list": "get /v1/next-steps",
         "cancer-types-list": "get /v1/cancer-types",
         "rules-list": "get /v1/rules",

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import yaml
 
 from service.catalog import load_catalog
 from service.exceptions import RuleFileError
@@ -244,3 +245,22 @@ def test_the_service_does_not_start_with_a_bad_catalog(tmp_path: Path) -> None:
     )
     assert result.returncode == 2
     assert "catalog.yaml: entry 'Other'" in result.stderr
+
+
+def test_more_rules_in_one_stage_than_the_engine_links_are_refused(tmp_path: Path) -> None:
+    """Each stage's rules share its phase condition; durable-rules links one condition to 256 joins."""
+    root = tmp_path / "rules"
+    shutil.copytree(RULES, root)
+    rules = [
+        {
+            "id": f"extra_{i}",
+            "when": {"all": [{"a": {"$and": [{"t": "opinion"}, {"cancer_type": f"x{i}"}]}}]},
+            "then": {"action": "derive", "fact": {"t": "extra", "n": str(i)}},
+        }
+        for i in range(260)
+    ]
+    (root / "ruleset" / "11-extra.yaml").write_text(yaml.safe_dump({"stage": "derive", "rules": rules}))
+    with pytest.raises(
+        RuleFileError, match=r"ruleset/11-extra.yaml: rule 'extra_250': stage 'derive' has 266 rules"
+    ):
+        load(root)

@@ -12,22 +12,24 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
 
-from service.config import PROJECT_ROOT, get_settings
+from service.config import get_settings
 from service.decisions.store import Store, database_url
 
-ALEMBIC_INI = PROJECT_ROOT / "alembic.ini"
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"  # inside the package: installed images have it
 LOCK_ID = 0x6E657874  # "next": one advisory lock for nextsteps migrations
 
 
 def alembic_config() -> Config:
-    config = Config(str(ALEMBIC_INI))
-    config.set_main_option("script_location", str(PROJECT_ROOT / "migrations"))
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.set_main_option("path_separator", "os")
     return config
 
 

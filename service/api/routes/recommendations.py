@@ -10,6 +10,7 @@ from service.decisions.schemas import RecordedRecommendation
 from service.languages import choose
 from service.models import RecommendationRequest
 from service.problems import PROBLEM_RESPONSES
+from service.telemetry import record_answer
 
 router = APIRouter(prefix="/v1", tags=["recommendations"])
 JSON = "application/json"
@@ -56,7 +57,9 @@ async def create_recommendation(
     lang = choose(body.lang, accept_language, recommender.catalog.texts)
     headers = {"Content-Language": lang, "Vary": "Accept-Language"}
     if decisions is None:  # DECISION_STORE=off: nothing recorded, no decision_id
-        return Response(recommender.recommend(body, lang).model_dump_json(), media_type=JSON, headers=headers)
+        answer = recommender.recommend(body, lang)
+        record_answer(request, answer)
+        return Response(answer.model_dump_json(), media_type=JSON, headers=headers)
     raw = await request.body()
     client = client_of(request) or decisions.default_client
     if idempotency_key is not None:
@@ -65,5 +68,6 @@ async def create_recommendation(
             headers = {**headers, "Content-Language": replayed.lang, "Idempotent-Replayed": "true"}
             return Response(replayed.body, media_type=JSON, headers=headers)
     answer = recommender.recommend(body, lang)
+    record_answer(request, answer)
     stored = await run_in_threadpool(decisions.record, answer, raw, client, idempotency_key, lang)
     return Response(stored.body, media_type=JSON, headers=headers)

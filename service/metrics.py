@@ -1,0 +1,97 @@
+"""Prometheus metrics, summed over every worker process.
+
+Label values come only from the service itself: route templates (an unknown path is one label),
+known methods, status codes, rule ids and next-step codes. Never a value from a request.
+
+With several workers each process writes its samples to files in PROMETHEUS_MULTIPROC_DIR; `python -m
+service` creates (or empties) that directory before the workers start, and /metrics reads all of it.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    REGISTRY,
+    CollectorRegistry,
+    Counter,
+    Histogram,
+    generate_latest,
+    multiprocess,
+)
+
+MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
+CONTENT_TYPE = CONTENT_TYPE_LATEST
+UNMATCHED_ROUTE = "unmatched"
+METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+
+HTTP_REQUESTS = Counter(
+    "nextsteps_http_requests_total", "HTTP requests answered.", ["method", "route", "status"]
+)
+HTTP_SECONDS = Histogram(
+    "nextsteps_http_request_duration_seconds",
+    "Time to answer an HTTP request.",
+    ["method", "route", "status"],
+    buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0),
+)
+RULE_FIRINGS = Counter("nextsteps_rule_firings_total", "Rule firings, by rule id.", ["rule"])
+NEXT_STEPS = Counter("nextsteps_next_steps_total", "Next steps returned, by code.", ["code"])
+ENGINE_SECONDS = Histogram(
+    "nextsteps_engine_evaluation_seconds",
+    "Time the rules engine takes for one evaluation.",
+    buckets=(0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1),
+)
+
+
+def method_label(method: str) -> str:
+    return method if method in METHODS else "other"
+
+
+def observe_request(method: str, route: str, status: int, seconds: float) -> None:
+    labels = (method_label(method), route, str(status))
+    HTTP_REQUESTS.labels(*labels).inc()
+    HTTP_SECONDS.labels(*labels).observe(seconds)
+
+
+def observe_answer(rules_fired: list[str], step_codes: list[str]) -> None:
+    for rule in rules_fired:
+        RULE_FIRINGS.labels(rule).inc()
+    for code in step_codes:
+        NEXT_STEPS.labels(code).inc()
+
+
+def exposition() -> bytes:
+    """Every metric in the Prometheus text format, over all workers when there are several."""
+    if os.environ.get(MULTIPROC_ENV):
+        registry = CollectorRegistry()
+        multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
+        return generate_latest(registry)
+    return generate_latest(REGISTRY)
+
+
+def prepare_multiproc_dir(configured: Path | None) -> Path:
+    """Create or empty the directory the workers share their samples through; export its path.
+
+    Must run before any worker imports prometheus_client. Samples left by an earlier run are removed,
+    so counters start at zero with the server.
+    """
+    if configured is None:
+        directory = Path(tempfile.mkdtemp(prefix="nextsteps-metrics-"))
+    else:
+        directory = configured
+        directory.mkdir(parents=True, exist_ok=True)
+        for entry in directory.iterdir():
+            if entry.is_file() and entry.suffix == ".db":
+                entry.unlink()
+    os.environ[MULTIPROC_ENV] = str(directory)
+    return directory
+
+
+def remove_multiproc_dir(directory: Path, configured: Path | None) -> None:
+    """Remove a directory made by prepare_multiproc_dir (a configured one is only emptied at start)."""
+    if configured is None:
+        shutil.rmtree(directory, ignore_errors=True)

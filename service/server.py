@@ -1,0 +1,48 @@
+"""Serve the app with uvicorn's process supervisor: N workers sharing one socket, each replaced if it dies.
+
+The supervisor runs even with one worker, so a worker killed by a signal (or a crash inside the rules
+engine) is always replaced: it checks its workers every half second. On SIGTERM (or SIGINT) it asks each
+worker to stop; a worker stops accepting, finishes the requests in flight (for at most
+`shutdown_timeout` seconds), and the supervisor exits 0.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import uvicorn
+from uvicorn.supervisors import Multiprocess
+
+from service import metrics
+from service.config import Settings
+from service.logs import log_config
+
+APP = "service.main:create_app"
+
+
+def serve(settings: Settings) -> int:
+    """Run until told to stop; returns the process exit code."""
+    try:
+        directory = metrics.prepare_multiproc_dir(settings.prometheus_multiproc_dir)
+    except OSError as exc:
+        print(f"nextsteps: invalid settings: PROMETHEUS_MULTIPROC_DIR: {exc.strerror}", file=sys.stderr)
+        return 2
+    try:
+        config = uvicorn.Config(
+            APP,
+            factory=True,
+            host=settings.host,
+            port=settings.port,
+            workers=settings.workers,
+            log_config=log_config(settings.log_level),
+            log_level=settings.log_level,
+            access_log=False,  # it would log query strings; service/telemetry.py logs each request
+            server_header=False,
+            timeout_graceful_shutdown=settings.shutdown_timeout,
+        )
+        supervisor = Multiprocess(config, sockets=[config.bind_socket()])
+        supervisor.run()
+    finally:
+        metrics.remove_multiproc_dir(directory, settings.prometheus_multiproc_dir)
+    failed = [p.exitcode for p in supervisor.processes if p.exitcode == uvicorn.config.STARTUP_FAILURE]
+    return 3 if failed else 0

@@ -1,0 +1,144 @@
+"""The Dockerfile, the compose file and the Kubernetes manifests, checked offline by real validators."""
+
+from __future__ import annotations
+
+import copy
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import kubernetes_validate
+import yaml
+
+from tests.conftest import ROOT
+
+DEPLOY = ROOT / "deploy"
+K8S_VERSION = "1.33.0"
+BIN = Path(sys.executable).parent
+
+
+def manifests() -> dict[str, dict[str, Any]]:
+    found: dict[str, dict[str, Any]] = {}
+    for path in sorted((DEPLOY / "k8s").glob("*.yaml")):
+        for doc in yaml.safe_load_all(path.read_text()):
+            found[doc["kind"]] = doc
+    return found
+
+
+def k8s_errors(doc: dict[str, Any]) -> str | None:
+    try:
+        kubernetes_validate.validate(doc, K8S_VERSION, strict=True)
+    except kubernetes_validate.ValidationError as exc:
+        return str(exc)
+    return None
+
+
+def test_every_manifest_is_valid_against_the_kubernetes_schemas() -> None:
+    docs = manifests()
+    assert set(docs) == {"Deployment", "Service", "HorizontalPodAutoscaler"}
+    assert {kind: k8s_errors(doc) for kind, doc in docs.items()} == dict.fromkeys(docs)
+
+
+def test_the_validator_rejects_a_broken_manifest() -> None:
+    broken = copy.deepcopy(manifests()["Deployment"])
+    container = broken["spec"]["template"]["spec"]["containers"][0]
+    container["livenessProbe"]["httpGet"]["paht"] = "/healthz"  # a typo: strict validation refuses it
+    assert k8s_errors(broken)
+    wrong_type = copy.deepcopy(manifests()["Deployment"])
+    wrong_type["spec"]["replicas"] = "two"
+    assert k8s_errors(wrong_type)
+
+
+def test_the_deployment_is_probed_bounded_non_root_and_drains_before_it_is_killed() -> None:
+    docs = manifests()
+    pod = docs["Deployment"]["spec"]["template"]["spec"]
+    container = pod["containers"][0]
+    assert container["livenessProbe"]["httpGet"]["path"] == "/healthz"
+    assert container["readinessProbe"]["httpGet"]["path"] == "/readyz"
+    assert set(container["resources"]) == {"requests", "limits"}
+    assert {"cpu", "memory"} <= set(container["resources"]["requests"])
+    assert pod["securityContext"]["runAsNonRoot"] is True
+    assert container["securityContext"]["allowPrivilegeEscalation"] is False
+    assert container["securityContext"]["readOnlyRootFilesystem"] is True
+    assert any(m["mountPath"] == "/tmp" for m in container["volumeMounts"])  # metrics files of the workers
+    env = {e["name"]: e["value"] for e in container["env"] if "value" in e}
+    assert int(env["WORKERS"]) >= 2
+    pre_stop = int(container["lifecycle"]["preStop"]["exec"]["command"][1])
+    assert pod["terminationGracePeriodSeconds"] > pre_stop + int(env["SHUTDOWN_TIMEOUT"])
+    # the Service and the autoscaler point at the Deployment
+    labels = docs["Deployment"]["spec"]["template"]["metadata"]["labels"]
+    assert docs["Service"]["spec"]["selector"].items() <= labels.items()
+    assert docs["Service"]["spec"]["ports"][0]["targetPort"] == container["ports"][0]["name"]
+    target = docs["HorizontalPodAutoscaler"]["spec"]["scaleTargetRef"]
+    assert (target["kind"], target["name"]) == ("Deployment", docs["Deployment"]["metadata"]["name"])
+
+
+def compose_errors(path: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [BIN / "check-jsonschema", "--builtin-schema", "vendor.compose-spec", str(path)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_the_compose_file_is_valid_against_the_compose_spec(tmp_path: Path) -> None:
+    assert compose_errors(DEPLOY / "compose.yaml").returncode == 0
+    broken = yaml.safe_load((DEPLOY / "compose.yaml").read_text())
+    broken["services"]["api"]["ports"] = {"not": "a list"}
+    (tmp_path / "compose.yaml").write_text(yaml.safe_dump(broken))
+    assert compose_errors(tmp_path / "compose.yaml").returncode != 0
+
+
+def test_the_compose_stack_builds_this_dockerfile_and_checks_health() -> None:
+    api = yaml.safe_load((DEPLOY / "compose.yaml").read_text())["services"]["api"]
+    assert (DEPLOY / api["build"]["context"] / api["build"]["dockerfile"]).resolve() == ROOT / "Dockerfile"
+    assert api["healthcheck"]["test"] == ["CMD", "python", "-m", "service.healthcheck"]
+
+
+def dockerfile() -> list[tuple[str, str]]:
+    """(instruction, arguments) pairs, continuation lines joined, comments dropped."""
+    text = re.sub(r"\\\n", " ", (ROOT / "Dockerfile").read_text())
+    pairs = []
+    for line in text.splitlines():
+        if line.strip() and not line.lstrip().startswith("#"):
+            word, _, rest = line.strip().partition(" ")
+            pairs.append((word.upper(), rest.strip()))
+    return pairs
+
+
+def test_hadolint_finds_no_warning_in_the_dockerfile() -> None:
+    result = subprocess.run(
+        [BIN / "hadolint", "--failure-threshold", "warning", str(ROOT / "Dockerfile")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_the_image_is_multi_stage_slim_non_root_with_exec_form_start_and_a_healthcheck() -> None:
+    steps = dockerfile()
+    froms = [args for word, args in steps if word == "FROM"]
+    assert len(froms) == 2 and all(f.startswith("python:3.11-slim") for f in froms)
+    user = [args for word, args in steps if word == "USER"][-1]
+    assert user.split(":")[0] not in ("0", "root")
+    cmd = [args for word, args in steps if word == "CMD"][-1]
+    assert json.loads(cmd) == ["python", "-m", "service"]
+    health = [args for word, args in steps if word == "HEALTHCHECK"][-1]
+    assert json.loads(health.split("CMD", 1)[1]) == ["python", "-m", "service.healthcheck"]
+    env = " ".join(args for word, args in steps if word == "ENV")
+    assert "HOST=0.0.0.0" in env and "PORT=" in env and "WORKERS=" in env
+
+
+def test_the_build_context_holds_only_what_the_image_needs() -> None:
+    rules = [r for r in (ROOT / ".dockerignore").read_text().splitlines() if r and not r.startswith("#")]
+    assert rules[0] == "*"  # everything out (.venv, .git, tests, caches) ...
+    assert {r for r in rules if r.startswith("!")} == {
+        "!pyproject.toml",
+        "!service/",
+        "!rules/",
+    }  # ... but these
