@@ -82,9 +82,11 @@ free_port() { "$PY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1",
 CPORT=$(free_port)
 LPORT=$(free_port)
 LOCAL_PID=
+LOCAL_DATA=$(mktemp -d)  # the local server's decision store, not the checkout's data/
 cleanup() {
   $ENGINE rm -f "$NAME" >/dev/null 2>&1 || true
   [ -z "$LOCAL_PID" ] || kill "$LOCAL_PID" 2>/dev/null || true
+  rm -rf "$LOCAL_DATA"
 }
 trap cleanup EXIT
 if [ "$ENGINE" = docker ]; then
@@ -93,7 +95,7 @@ else
   # host network: the container itself listens on the free port, given through PORT
   $ENGINE run -d --name "$NAME" --read-only --tmpfs /tmp "${RUN_NET[@]}" -e PORT="$CPORT" "$IMAGE" >/dev/null
 fi
-(cd "$ROOT" && HOST=127.0.0.1 PORT=$LPORT WORKERS=1 LOG_LEVEL=warning exec "$PY" -m service >/dev/null 2>&1) &
+(cd "$ROOT" && DATA_DIR="$LOCAL_DATA" HOST=127.0.0.1 PORT=$LPORT WORKERS=1 LOG_LEVEL=warning exec "$PY" -m service >/dev/null 2>&1) &
 LOCAL_PID=$!
 
 "$PY" - "$CPORT" "$LPORT" "$ROOT" "$ENGINE" "$NAME" <<'PY'
@@ -144,6 +146,8 @@ body = json.dumps(scenario["request"]).encode()
 cs, in_container = get(f"{container}/v1/recommendations", body)
 ls, on_host = get(f"{local}/v1/recommendations", body)
 assert cs == ls == 200, (cs, ls)
+# each answer is its own recorded decision (the container's in its /var/lib/nextsteps volume)
+assert in_container.pop("decision_id") and on_host.pop("decision_id")
 assert in_container == on_host, "the container's answer differs from the local server's"
 codes = [s["code"] for s in in_container["next_steps"]]
 print(f"container-check: POST /v1/recommendations -> {cs}, same answer as the local server: {codes}")

@@ -24,6 +24,8 @@ class ServerProcess:
         self.base_url = f"http://127.0.0.1:{self.port}"
         self.env = {**os.environ, "HOST": "127.0.0.1", "PORT": str(self.port), "LOG_LEVEL": "warning", **env}
         self._output = tempfile.TemporaryFile("w+")  # noqa: SIM115 (closed in __exit__)
+        self._data = tempfile.TemporaryDirectory()  # a fresh decision store, removed in __exit__
+        self.env.setdefault("DATA_DIR", self._data.name)
         self.proc: subprocess.Popen[str] | None = None
 
     def __enter__(self) -> ServerProcess:
@@ -49,6 +51,7 @@ class ServerProcess:
                 self.proc.kill()
                 self.proc.wait()
         self._output.close()
+        self._data.cleanup()
 
     @property
     def pid(self) -> int:

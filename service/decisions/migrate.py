@@ -63,6 +63,7 @@ def _sqlite_file_lock(store: Store) -> Iterator[None]:
     if store.dialect != "sqlite" or not database or database == ":memory:":
         yield
         return
+    Path(database).parent.mkdir(parents=True, exist_ok=True)
     with open(f"{database}.migrate-lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         try:

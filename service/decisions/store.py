@@ -51,9 +51,14 @@ def make_engine(url: str) -> Engine:
     """An engine with the settings this service relies on (WAL for SQLite, pre-ping and timeouts for PG)."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
-        if parsed.database:
-            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 10})
+        if parsed.database and parsed.database != ":memory:":
+            directory = Path(parsed.database).parent
+
+            def _make_directory(*_: Any) -> None:  # on first connect, not when the app is built
+                directory.mkdir(parents=True, exist_ok=True)
+
+            event.listen(engine, "do_connect", _make_directory)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     return create_engine(
