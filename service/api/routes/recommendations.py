@@ -70,4 +70,5 @@ async def create_recommendation(
     answer = recommender.recommend(body, lang)
     record_answer(request, answer)
     stored = await run_in_threadpool(decisions.record, answer, raw, client, idempotency_key, lang)
-    return Response(stored.body, media_type=JSON, headers=headers)
+    # stored is the first answer when a simultaneous retry with the same key was recorded first
+    return Response(stored.body, media_type=JSON, headers={**headers, "Content-Language": stored.lang})

@@ -293,3 +293,11 @@ def test_a_cds_hooks_call_is_a_decision_and_its_card_feedback_lands_in_the_log(
         ("cds_hooks", "clinician", None),
     }
     assert "private remark" not in kept and "1288992" not in kept and "Practitioner" not in kept
+
+
+def test_a_decision_is_returned_in_the_language_it_was_first_given(store_client: httpx.Client) -> None:
+    first = store_client.post("/v1/recommendations", json=DIFFER, headers={"Accept-Language": "es"})
+    assert first.status_code == 200 and first.headers["content-language"] == "es"
+    again = store_client.get(f"/v1/recommendations/{first.json()['decision_id']}")
+    assert again.headers["content-language"] == "es"
+    assert again.content == first.content
