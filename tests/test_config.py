@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -34,10 +35,16 @@ def test_settings_come_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> 
 
 
 def start(**env: str) -> subprocess.CompletedProcess[str]:
-    environ = {**os.environ, "HOST": "127.0.0.1", "PORT": "1", **env}
-    return subprocess.run(
-        [sys.executable, "-m", "service"], cwd=ROOT, env=environ, capture_output=True, text=True, timeout=60
-    )
+    with tempfile.TemporaryDirectory() as data_dir:  # the decision store, if it gets that far
+        environ = {**os.environ, "HOST": "127.0.0.1", "PORT": "1", "DATA_DIR": data_dir, **env}
+        return subprocess.run(
+            [sys.executable, "-m", "service"],
+            cwd=ROOT,
+            env=environ,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
 
 
 @pytest.mark.parametrize(
