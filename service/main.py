@@ -5,9 +5,13 @@ from fastapi.middleware.cors import CORSMiddleware
 
 from service import openapi, problems
 from service.api.routes import cds_hooks, docs, health, recommendations, reference
+from service.auth import setup as auth_setup
+from service.auth.middleware import Authenticate
 from service.config import Settings, get_settings
 from service.limits import BodyLimits
 from service.recommender import Recommender
+from service.security_headers import SecurityHeaders
+from service.timeout import RequestTimeout
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -26,15 +30,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.recommender = Recommender.load(settings.rules_dir)
     problems.install(app)
     app.add_middleware(BodyLimits, max_bytes=settings.max_body_bytes)
+    # Who is calling is settled before any body is read; the time limit covers both.
+    app.add_middleware(Authenticate, authenticator=auth_setup.authenticator(settings))
+    app.add_middleware(RequestTimeout, seconds=settings.request_timeout_seconds)
     if settings.cors_origins:  # outermost, so refusals (413, 415) carry CORS headers too
         app.add_middleware(
             CORSMiddleware,
             allow_origins=settings.cors_origins,
             allow_methods=["GET", "POST"],
             allow_headers=["Content-Type", "Accept-Language", "Authorization"],
-            expose_headers=["Content-Language"],
+            expose_headers=["Content-Language", "Retry-After", "WWW-Authenticate"],
             max_age=600,
         )
+    app.add_middleware(SecurityHeaders, hsts_max_age=settings.hsts_max_age_seconds)  # outermost
     for module in (recommendations, reference, health, cds_hooks):
         app.include_router(module.router)
     docs.install(app)

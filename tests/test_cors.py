@@ -9,7 +9,7 @@ import httpx
 import pytest
 
 from service.cds_hooks import SERVICE_ID
-from tests.conftest import running_server
+from tests.conftest import AUTH, running_server
 
 PORTAL = "https://portal.example.org"
 EHR = "https://ehr.example.net"
@@ -20,7 +20,7 @@ STRANGER = "https://evil.example.com"
 def cors_client() -> Iterator[httpx.Client]:
     with (
         running_server(CORS_ORIGINS=json.dumps([PORTAL, EHR])) as base,
-        httpx.Client(base_url=base, timeout=10) as c,
+        httpx.Client(base_url=base, timeout=10, headers=AUTH) as c,
     ):
         yield c
 
