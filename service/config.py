@@ -39,6 +39,10 @@ class Settings(BaseSettings):
     # JWKS cache: kept this long; an unknown `kid` refetches at most once per cooldown.
     jwks_cache_seconds: int = Field(default=3600, ge=0)
     jwks_refresh_cooldown_seconds: float = Field(default=10.0, ge=0)
+    # A shared store for used JWT ids and rate-limit buckets, so several workers or replicas act as one
+    # (e.g. redis://127.0.0.1:6379/0). Empty: each process keeps its own.
+    redis_url: str | None = Field(default=None, pattern=r"^rediss?://")
+    redis_prefix: str = Field(default="nextsteps:", max_length=100)
     # Longest time one request may take, body included; past it the answer is 503.
     request_timeout_seconds: float = Field(default=10.0, gt=0, le=300)
     # Strict-Transport-Security max-age on every response (0: no header).

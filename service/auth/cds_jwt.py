@@ -11,7 +11,7 @@ import jwt
 
 from service.auth.clients import Client, Registry
 from service.auth.jwks import JwksSource
-from service.auth.replay import ReplayCache
+from service.auth.replay import UsedIds
 
 # Asymmetric only: `none` and the HMAC family (HS*) are never accepted.
 ALGORITHMS = ("ES256", "ES384", "ES512", "RS256", "RS384", "RS512", "PS256", "PS384", "PS512")
@@ -44,7 +44,7 @@ class CdsJwtVerifier:
         *,
         registry: Registry,
         sources: dict[str, JwksSource],
-        replay: ReplayCache,
+        replay: UsedIds,
         leeway_seconds: int,
         max_lifetime_seconds: int,
         clock: Callable[[], float] = time.time,
@@ -85,7 +85,7 @@ class CdsJwtVerifier:
         jti = claims["jti"]
         if not isinstance(jti, str) or not 0 < len(jti) <= 256:
             raise TokenRefused("jti")
-        if not self._replay.first_use(issuer, jti, until=exp + self._leeway):
+        if not await self._replay.first_use(issuer, jti, until=exp + self._leeway):
             raise TokenRefused("replayed")
         return self._registry.client(client_id)
 

@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlsplit
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
@@ -60,6 +61,10 @@ class CdsHooksIssuer(BaseModel):
     def _one_source(self) -> CdsHooksIssuer:
         if (self.jwks_url is None) == (self.jwks_file is None):
             raise ValueError("give exactly one of jwks_url and jwks_file")
+        if self.jwks_url is not None and self.jwks_url.startswith("http://"):
+            host = urlsplit(self.jwks_url).hostname
+            if host not in ("127.0.0.1", "localhost", "::1"):
+                raise ValueError("jwks_url must be https (plain http only on this machine's loopback)")
         return self
 
 

@@ -16,7 +16,8 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from service.auth.cds_jwt import CdsJwtVerifier, TokenRefused
 from service.auth.clients import ALL_SCOPES, Client, Registry
-from service.auth.rate_limit import RateLimiter, retry_after
+from service.auth.rate_limit import Limiter, retry_after
+from service.auth.replay import StoreUnavailable
 from service.problems import problem
 
 log = logging.getLogger("service.auth")
@@ -47,7 +48,7 @@ def bearer(headers: Headers) -> str | None:
 class Authenticator:
     registry: Registry
     verifier: CdsJwtVerifier
-    limiter: RateLimiter
+    limiter: Limiter
     public_base_url: str | None
 
     def audiences(self, scope: Scope) -> list[str]:
@@ -100,13 +101,23 @@ class Authenticate:
             return
         try:
             client = await auth.client_for(token, scope)
+            wait = await auth.limiter.take(client.id, auth.registry.rate_limit(client.id))
+        except StoreUnavailable as exc:
+            log.error("shared store unavailable: %s", exc)
+            await problem(
+                503,
+                "store-unavailable",
+                "Service unavailable",
+                "The service cannot check credentials right now; retry shortly.",
+                headers={"Retry-After": "5"},
+            )(scope, receive, send)
+            return
         except TokenRefused as refused:
             # The reason code only: never the token, its claims or a client id.
             log.warning("credential refused: %s", refused.reason)
             challenge = f'{REALM}, error="invalid_token"'
             await _unauthorized("The credential is not valid.", challenge)(scope, receive, send)
             return
-        wait = auth.limiter.take(client.id, auth.registry.rate_limit(client.id))
         if wait > 0:
             await problem(
                 429,

@@ -5,13 +5,14 @@ from __future__ import annotations
 import logging
 
 import httpx
+from redis.asyncio import Redis
 
 from service.auth.cds_jwt import CdsJwtVerifier
 from service.auth.clients import Registry, load
 from service.auth.jwks import JwksSource
 from service.auth.middleware import Authenticator
-from service.auth.rate_limit import RateLimiter
-from service.auth.replay import ReplayCache
+from service.auth.rate_limit import Limiter, RateLimiter, RedisRateLimiter
+from service.auth.replay import RedisReplayCache, ReplayCache, UsedIds
 from service.config import Settings
 
 log = logging.getLogger("service.auth")
@@ -48,13 +49,21 @@ def authenticator(settings: Settings) -> Authenticator | None:
         for entry in clients.entries.values()
         if entry.cds_hooks is not None
     }
+    replay: UsedIds
+    limiter: Limiter
+    if settings.redis_url:
+        redis = Redis.from_url(settings.redis_url, socket_timeout=2, socket_connect_timeout=2)
+        replay = RedisReplayCache(redis, settings.redis_prefix)
+        limiter = RedisRateLimiter(redis, settings.redis_prefix)
+    else:
+        replay, limiter = ReplayCache(), RateLimiter()
     verifier = CdsJwtVerifier(
         registry=clients,
         sources=sources,
-        replay=ReplayCache(),
+        replay=replay,
         leeway_seconds=settings.jwt_leeway_seconds,
         max_lifetime_seconds=settings.jwt_max_lifetime_seconds,
     )
     return Authenticator(
-        registry=clients, verifier=verifier, limiter=RateLimiter(), public_base_url=settings.public_base_url
+        registry=clients, verifier=verifier, limiter=limiter, public_base_url=settings.public_base_url
     )

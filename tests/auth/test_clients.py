@@ -67,6 +67,11 @@ def test_the_registry_finds_a_client_by_key(tmp_path: Path) -> None:
         ),
         ("clients:\n  - id: a\n    scopes: [recommend]\n    cds_hooks: {issuer: x}\n", "jwks_url"),
         ("clients:\n  - id: a\n    scopes: []\n", "clients.0.scopes"),
+        (
+            "clients:\n  - id: a\n    scopes: [recommend]\n"
+            "    cds_hooks: {issuer: x, jwks_url: 'http://ehr.example.org/jwks'}\n",
+            "must be https",
+        ),
         ("clients: [\n", "not valid YAML"),
     ],
 )

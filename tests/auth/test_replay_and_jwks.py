@@ -24,18 +24,20 @@ class Clock:
 def test_a_jti_is_accepted_once_until_its_token_expires() -> None:
     clock = Clock()
     cache = ReplayCache(clock)
-    assert cache.first_use("iss", "j1", until=1300)
-    assert not cache.first_use("iss", "j1", until=1300)
-    assert cache.first_use("other-iss", "j1", until=1300)  # ids are per issuer
+    assert asyncio.run(cache.first_use("iss", "j1", until=1300))
+    assert not asyncio.run(cache.first_use("iss", "j1", until=1300))
+    assert asyncio.run(cache.first_use("other-iss", "j1", until=1300))  # ids are per issuer
     clock.now = 1301  # the token has expired: it can no longer be used anyway, so the id is forgotten
-    assert cache.first_use("iss", "j2", until=1600)
+    assert asyncio.run(cache.first_use("iss", "j2", until=1600))
     assert len(cache) == 1
 
 
 def test_a_full_cache_refuses_rather_than_forgets() -> None:
     cache = ReplayCache(Clock(), max_entries=2)
-    assert cache.first_use("i", "a", until=2000) and cache.first_use("i", "b", until=2000)
-    assert not cache.first_use("i", "c", until=2000)
+    assert asyncio.run(cache.first_use("i", "a", until=2000)) and asyncio.run(
+        cache.first_use("i", "b", until=2000)
+    )
+    assert not asyncio.run(cache.first_use("i", "c", until=2000))
 
 
 def test_an_unknown_kid_refetches_at_most_once_per_cooldown(tmp_path: Path) -> None:
