@@ -9,8 +9,14 @@
 
 from __future__ import annotations
 
+import logging
+
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from service.problems import problem
+
+log = logging.getLogger("service.problems")
 
 API_CSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
 CACHEABLE_PREFIX = "/docs/assets/"
@@ -33,9 +39,12 @@ class SecurityHeaders:
             await self.app(scope, receive, send)
             return
         cacheable = scope["path"].startswith(CACHEABLE_PREFIX)
+        started = False
 
         async def send_with_headers(message: Message) -> None:
+            nonlocal started
             if message["type"] == "http.response.start":
+                started = True
                 headers = MutableHeaders(scope=message)
                 for name, value in self.fixed.items():
                     headers[name] = value
@@ -44,4 +53,14 @@ class SecurityHeaders:
                     headers["Cache-Control"] = "no-store"
             await send(message)
 
-        await self.app(scope, receive, send_with_headers)
+        try:
+            await self.app(scope, receive, send_with_headers)
+        except Exception as exc:
+            # Starlette answers an unhandled error outside every middleware, without these headers:
+            # answer here instead, as service.problems would.
+            if started:
+                raise
+            log.error("unhandled error", extra={"error_type": type(exc).__name__, "path": scope["path"]})
+            await problem(
+                500, "internal-error", "Internal error", "The service could not answer this request."
+            )(scope, receive, send_with_headers)

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
 import socket
 from urllib.parse import urlsplit
 
 import httpx
 import pytest
+from pydantic import SecretStr
 
-from tests.conftest import AUTH, opinion, running_server
+from service.config import Settings
+from service.main import create_app
+from tests.conftest import AUTH, DEV_KEY, opinion, running_server
 
 COMMON = {
     "x-content-type-options": "nosniff",
@@ -62,6 +66,30 @@ def test_the_docs_assets_may_be_cached(client: httpx.Client) -> None:
     assert response.status_code == 200
     assert "no-store" not in response.headers.get("cache-control", "")
     assert response.headers["x-content-type-options"] == "nosniff"
+
+
+def test_an_unexpected_error_is_a_500_problem_with_the_headers() -> None:
+    app = create_app(Settings(dev_api_key=SecretStr(DEV_KEY)))
+
+    async def boom() -> None:
+        raise RuntimeError("ZQXJ-private-7731")
+
+    app.add_api_route("/v1/boom", boom)
+
+    async def go() -> httpx.Response:
+        transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+        async with httpx.AsyncClient(
+            transport=transport, base_url="http://nextsteps.test", headers=AUTH
+        ) as c:
+            return await c.get("/v1/boom")
+
+    response = asyncio.run(go())
+    assert response.status_code == 500
+    assert response.headers["content-type"] == "application/problem+json"
+    assert "ZQXJ" not in response.text
+    for name, value in COMMON.items():
+        assert response.headers[name] == value, name
+    assert response.headers["cache-control"] == "no-store"
 
 
 def test_hsts_can_be_turned_off() -> None:

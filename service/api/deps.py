@@ -46,7 +46,9 @@ class ScopeRequired:
     def __call__(self, client: CurrentClient) -> Client:
         if not client.has(self.scope):
             raise HTTPException(
-                403, f"This operation needs the `{self.scope}` scope, which this client lacks."
+                403,
+                f"This operation needs the `{self.scope}` scope, which this client lacks.",
+                headers={"WWW-Authenticate": f'{REALM}, error="insufficient_scope", scope="{self.scope}"'},
             )
         return client
 

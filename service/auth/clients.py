@@ -35,6 +35,11 @@ def can_read(client: Client, owner_id: str) -> bool:
     return "admin" in client.scopes or client.id == owner_id
 
 
+def owner_filter(client: Client) -> str | None:
+    """For listing decisions: the owner id to filter on, or None (every owner) for `admin`."""
+    return None if "admin" in client.scopes else client.id
+
+
 class ClientsFileError(Exception):
     """The clients file cannot be used; start-up stops with this message (it never holds a key)."""
 

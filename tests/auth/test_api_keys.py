@@ -133,7 +133,11 @@ def test_unknown_and_revoked_keys_get_the_same_answer(server: Server) -> None:
 
 
 def test_a_missing_scope_is_403(server: Server) -> None:
-    body = problem(post(server, Keys.reader), 403)
+    response = post(server, Keys.reader)
+    body = problem(response, 403)
+    assert response.headers["www-authenticate"] == (
+        'Bearer realm="nextsteps", error="insufficient_scope", scope="recommend"'
+    )
     assert "`recommend` scope" in body["detail"]
     call = {
         "hook": "org.nextsteps.opinion-compare",

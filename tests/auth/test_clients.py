@@ -13,6 +13,7 @@ from service.auth.clients import (
     can_read,
     key_hash,
     load,
+    owner_filter,
 )
 from service.auth.keys import new_key
 
@@ -26,6 +27,11 @@ def test_a_client_reads_only_its_own_decisions() -> None:
 def test_admin_reads_every_decision() -> None:
     ops = Client(id="ops", scopes=frozenset({"admin"}))
     assert can_read(ops, "portal-a") and can_read(ops, "ops")
+
+
+def test_a_decision_list_is_filtered_to_the_client_unless_admin() -> None:
+    assert owner_filter(Client(id="portal-a", scopes=frozenset({"decisions:read"}))) == "portal-a"
+    assert owner_filter(Client(id="ops", scopes=frozenset({"admin"}))) is None
 
 
 def test_admin_holds_every_scope_and_others_only_theirs() -> None:
