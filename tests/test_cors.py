@@ -77,3 +77,14 @@ def test_errors_carry_cors_headers_for_an_allowed_origin(cors_client: httpx.Clie
     )
     assert response.status_code == 415
     assert response.headers["access-control-allow-origin"] == PORTAL
+
+
+def test_auth_refusals_are_readable_by_an_allowed_origin(cors_client: httpx.Client) -> None:
+    """A browser page can read a 401's problem and challenge; a preflight needs no credential."""
+    assert preflight(cors_client, "/v1/recommendations", PORTAL).status_code == 200
+    response = cors_client.post(
+        "/v1/recommendations", json={}, headers={"Origin": PORTAL, "Authorization": "Bearer wrong-key"}
+    )
+    assert response.status_code == 401
+    assert response.headers["access-control-allow-origin"] == PORTAL
+    assert "www-authenticate" in response.headers["access-control-expose-headers"].lower()
