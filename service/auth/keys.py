@@ -4,6 +4,11 @@
 
 prints the key once (give it to the client's operators over a safe channel) and its hash (paste it
 under the client's `api_keys`). Only the hash is ever stored.
+
+    python -m service.auth.keys hash < key-file
+
+prints the hash line of an existing key read from standard input (never from the command line, where
+shell history and `ps` would keep it).
 """
 
 from __future__ import annotations
@@ -28,7 +33,15 @@ def main(argv: list[str]) -> int:
     commands = parser.add_subparsers(dest="command", required=True)
     new = commands.add_parser("new", help="make a key for a client")
     new.add_argument("--client", required=True, help="the client id in the clients file")
+    commands.add_parser("hash", help="the hash line of a key read from standard input")
     args = parser.parse_args(argv)
+    if args.command == "hash":
+        existing = sys.stdin.readline().strip()
+        if not existing:
+            print("no key on standard input", file=sys.stderr)
+            return 2
+        print(f"- {key_hash(existing)}")
+        return 0
     key = new_key()
     today = datetime.now(UTC).date().isoformat()
     print(f"key for {args.client} (shown once; store it in the client's secret store):")

@@ -258,3 +258,16 @@ def test_the_key_cli_prints_a_key_and_the_line_to_paste(tmp_path: Path) -> None:
         )
         assert response.status_code == 200
         assert key not in fresh.log()
+
+
+def test_the_key_cli_hashes_an_existing_key_from_stdin() -> None:
+    key = ApiKey()
+    result = subprocess.run(
+        [sys.executable, "-m", "service.auth.keys", "hash"],
+        cwd=ROOT,
+        input=key.key + "\n",
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert result.stdout.strip() == f"- {key.hash}"

@@ -191,6 +191,19 @@ def test_hmac_with_the_public_key_as_secret(setup: Setup) -> None:
         refused(setup.call((signing_input + b"." + base64url_encode(signature)).decode()))
 
 
+def test_keys_named_inside_the_token_are_never_used(setup: Setup) -> None:
+    """A `jku` pointing at the attacker's JWKS, or the attacker's key embedded as `jwk`: both refused,
+    and the attacker's JWKS is never fetched. Keys come from the clients file only."""
+    attacker = SigningKey("ES384")
+    with JwksServer() as evil:
+        evil.keys = [attacker.jwk()]
+        token = attacker.token(claims(EHR_URL_ISSUER, setup.endpoint), jku=evil.url)
+        refused(setup.call(token))
+        embedded = attacker.token(claims(EHR_URL_ISSUER, setup.endpoint), jwk=attacker.jwk())
+        refused(setup.call(embedded))
+        assert evil.fetches == 0
+
+
 def test_a_tampered_payload(setup: Setup) -> None:
     token = setup.rs.token(claims(EHR_FILE_ISSUER, setup.endpoint))
     header, _, signature = token.split(".")
