@@ -16,8 +16,8 @@ $(BIN)/.installed: pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $@
 
-run: $(BIN)/.installed ## serve the API on http://$(HOST):$(PORT)
-	$(BIN)/python -m service
+run: $(BIN)/.installed ## serve the API on http://$(HOST):$(PORT), with a printed local development key
+	$(BIN)/python -m service --dev
 
 lint: $(BIN)/.installed
 	$(BIN)/ruff check service tests bench

@@ -1,9 +1,11 @@
 """Route dependencies, as Annotated aliases so route signatures read like prose."""
 
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import Depends, Header, Request
+from fastapi import Depends, Header, HTTPException, Request
 
+from service.auth.clients import Client, Scope
+from service.auth.middleware import REALM
 from service.recommender import Recommender
 
 
@@ -22,3 +24,36 @@ AcceptLanguage = Annotated[
         examples=["es-MX,es;q=0.9,en;q=0.5"],
     ),
 ]
+
+
+def get_client(request: Request) -> Client:
+    """The client the authentication middleware let in (service.auth.middleware)."""
+    client: Client | None = getattr(request.state, "client", None)
+    if client is None:  # a public route asked for a client: there is none
+        raise HTTPException(401, "Send a credential.", headers={"WWW-Authenticate": REALM})
+    return client
+
+
+CurrentClient = Annotated[Client, Depends(get_client)]
+
+
+class ScopeRequired:
+    """A route dependency refusing (403) a client without `scope`; `admin` holds every scope."""
+
+    def __init__(self, scope: Scope) -> None:
+        self.scope = scope
+
+    def __call__(self, client: CurrentClient) -> Client:
+        if not client.has(self.scope):
+            raise HTTPException(
+                403,
+                f"This operation needs the `{self.scope}` scope, which this client lacks.",
+                headers={"WWW-Authenticate": f'{REALM}, error="insufficient_scope", scope="{self.scope}"'},
+            )
+        return client
+
+
+def require_scope(scope: Scope) -> Any:
+    """`dependencies=[require_scope("recommend")]` on a route,
+    or a parameter `client: Annotated[Client, require_scope("decisions:read")]`."""
+    return Depends(ScopeRequired(scope))

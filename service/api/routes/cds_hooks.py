@@ -10,7 +10,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
 
 from service import cds_hooks, feedback_metrics
-from service.api.deps import AcceptLanguage, RecommenderDep
+from service.api.deps import AcceptLanguage, RecommenderDep, require_scope
 from service.cds_hooks import SERVICE_ID, CdsRequest, CdsResponse, Discovery, Feedback
 from service.languages import choose
 from service.models import RecommendationRequest
@@ -76,6 +76,7 @@ async def discover() -> Discovery:
     response_model=CdsResponse,
     response_model_exclude_none=True,
     responses=CDS_PROBLEMS,
+    dependencies=[require_scope("recommend")],
 )
 async def call_service(
     service_id: ServiceId,
@@ -109,6 +110,7 @@ async def call_service(
     response_model=None,
     status_code=200,
     responses={**CDS_PROBLEMS, 200: {"description": "The feedback was counted."}},
+    dependencies=[require_scope("feedback")],
 )
 async def feedback(service_id: ServiceId, body: Feedback) -> Response:
     """Record whether each card was accepted or overridden (with the override reason).

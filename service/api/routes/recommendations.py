@@ -2,7 +2,7 @@
 
 from fastapi import APIRouter, Request, Response
 
-from service.api.deps import AcceptLanguage, RecommenderDep
+from service.api.deps import AcceptLanguage, RecommenderDep, require_scope
 from service.languages import choose
 from service.models import RecommendationRequest, RecommendationResponse
 from service.problems import PROBLEM_RESPONSES
@@ -17,6 +17,7 @@ router = APIRouter(prefix="/v1", tags=["recommendations"])
     summary="Rank and explain next steps for a set of opinions",
     response_model=RecommendationResponse,
     responses=PROBLEM_RESPONSES,
+    dependencies=[require_scope("recommend")],
 )
 async def create_recommendation(
     body: RecommendationRequest,
