@@ -16,8 +16,8 @@ $(BIN)/.installed: pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $@
 
-run: $(BIN)/.installed ## serve the API on http://$(HOST):$(PORT)
-	$(BIN)/python -m service
+run: $(BIN)/.installed ## serve the API on http://$(HOST):$(PORT), with a printed local development key
+	$(BIN)/python -m service --dev
 
 migrate: $(BIN)/.installed ## bring the decision store to the latest migration (python -m service does too)
 	$(BIN)/python -m service.decisions.migrate

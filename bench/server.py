@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import secrets
 import socket
 import subprocess
 import sys
@@ -16,13 +17,12 @@ import httpx
 
 from service.config import PROJECT_ROOT
 
-# Benchmarks send this key when the service requires one (the local development key, if set).
-AUTH_ENV = "NEXTSTEPS_DEV_API_KEY"
+# The servers a benchmark starts accept this development key (a client with every scope).
+BENCH_KEY = "nsk_bench_" + secrets.token_urlsafe(24)
 
 
 def auth_headers() -> dict[str, str]:
-    key = os.environ.get(AUTH_ENV)
-    return {"Authorization": f"Bearer {key}"} if key else {}
+    return {"Authorization": f"Bearer {BENCH_KEY}"}
 
 
 def free_port() -> int:
@@ -34,7 +34,14 @@ def free_port() -> int:
 @contextmanager
 def serve(**env: str) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
     port = free_port()
-    environ = {**os.environ, "HOST": "127.0.0.1", "PORT": str(port), "LOG_LEVEL": "warning", **env}
+    environ = {
+        **os.environ,
+        "HOST": "127.0.0.1",
+        "PORT": str(port),
+        "LOG_LEVEL": "warning",
+        "DEV_API_KEY": BENCH_KEY,
+        **env,
+    }
     with tempfile.TemporaryFile() as output:
         proc = subprocess.Popen(
             [sys.executable, "-m", "service"],

@@ -30,6 +30,7 @@ import psycopg
 from psycopg import sql
 
 ROOT = Path(__file__).resolve().parent.parent
+BENCH_KEY = "nsk_dev_bench_" + "b" * 24  # a development key for the server this script starts
 BODY = {
     "opinions": [
         {
@@ -56,7 +57,14 @@ def free_port() -> int:
 @contextmanager
 def server(env: dict[str, str]) -> Iterator[str]:
     port = free_port()
-    environ = {**os.environ, "HOST": "127.0.0.1", "PORT": str(port), "LOG_LEVEL": "warning", **env}
+    environ = {
+        **os.environ,
+        "HOST": "127.0.0.1",
+        "PORT": str(port),
+        "LOG_LEVEL": "warning",
+        "DEV_API_KEY": BENCH_KEY,
+        **env,
+    }
     proc = subprocess.Popen([sys.executable, "-m", "service"], cwd=ROOT, env=environ)
     base = f"http://127.0.0.1:{port}"
     try:
@@ -95,7 +103,8 @@ async def load(base: str, requests: int, concurrency: int) -> tuple[float, list[
     for i in range(requests):
         queue.put_nowait(i)
     limits = httpx.Limits(max_connections=concurrency)
-    async with httpx.AsyncClient(base_url=base, timeout=60, limits=limits) as client:
+    headers = {"Authorization": f"Bearer {BENCH_KEY}"}
+    async with httpx.AsyncClient(base_url=base, timeout=60, limits=limits, headers=headers) as client:
 
         async def worker() -> None:
             while not queue.empty():

@@ -89,17 +89,20 @@ cleanup() {
   rm -rf "$LOCAL_DATA"
 }
 trap cleanup EXIT
+# Authentication is on: both servers accept a key made for this check (a client with every scope).
+CHECK_KEY="nsk_check_$("$PY" -c 'import secrets; print(secrets.token_urlsafe(24))')"
+export CHECK_KEY
 if [ "$ENGINE" = docker ]; then
-  $ENGINE run -d --name "$NAME" --read-only --tmpfs /tmp -p "127.0.0.1:$CPORT:8000" "$IMAGE" >/dev/null
+  $ENGINE run -d --name "$NAME" --read-only --tmpfs /tmp -p "127.0.0.1:$CPORT:8000" -e DEV_API_KEY="$CHECK_KEY" "$IMAGE" >/dev/null
 else
   # host network: the container itself listens on the free port, given through PORT
-  $ENGINE run -d --name "$NAME" --read-only --tmpfs /tmp "${RUN_NET[@]}" -e PORT="$CPORT" "$IMAGE" >/dev/null
+  $ENGINE run -d --name "$NAME" --read-only --tmpfs /tmp "${RUN_NET[@]}" -e PORT="$CPORT" -e DEV_API_KEY="$CHECK_KEY" "$IMAGE" >/dev/null
 fi
-(cd "$ROOT" && DATA_DIR="$LOCAL_DATA" HOST=127.0.0.1 PORT=$LPORT WORKERS=1 LOG_LEVEL=warning exec "$PY" -m service >/dev/null 2>&1) &
+(cd "$ROOT" && HOST=127.0.0.1 PORT=$LPORT WORKERS=1 LOG_LEVEL=warning DATA_DIR="$LOCAL_DATA" DEV_API_KEY="$CHECK_KEY" exec "$PY" -m service >/dev/null 2>&1) &
 LOCAL_PID=$!
 
 "$PY" - "$CPORT" "$LPORT" "$ROOT" "$ENGINE" "$NAME" <<'PY'
-import json, subprocess, sys, time, urllib.request
+import json, os, subprocess, sys, time, urllib.request
 from pathlib import Path
 
 cport, lport, root, engine, name = sys.argv[1], sys.argv[2], Path(sys.argv[3]), sys.argv[4], sys.argv[5]
@@ -111,7 +114,8 @@ def container_running() -> bool:
 
 
 def get(url: str, body: bytes | None = None) -> tuple[int, dict]:
-    req = urllib.request.Request(url, data=body, headers={"content-type": "application/json"})
+    headers = {"content-type": "application/json", "authorization": f"Bearer {os.environ['CHECK_KEY']}"}
+    req = urllib.request.Request(url, data=body, headers=headers)
     with urllib.request.urlopen(req, timeout=10) as answer:
         return answer.status, json.load(answer)
 

@@ -1,11 +1,13 @@
-"""`python -m service`: check the settings and the rules, then serve.
+"""`python -m service`: check the settings, the rules and the clients, then serve.
 
-Bad settings or a bad rule file stop start-up with a one-line message on stderr and exit code 2; a
+Bad settings or a bad rule or clients file stop start-up with a one-line message on stderr and exit
+code 2. `python -m service --dev` (what `make run` does) also enables a local development key. A
 decision store still unreachable after DECISION_STORE_WAIT_S stops it with exit code 3.
 """
 
 import os
 import re
+import secrets
 import sys
 
 from pydantic import ValidationError
@@ -25,7 +27,35 @@ def settings_problem(exc: ValidationError | SettingsError) -> str:
     return "; ".join(lines)
 
 
-def main() -> int:
+DEV_BANNER = """
+  ---------------------------------------------------------------------------------------------
+  nextsteps local development key ({origin}); every scope, this machine only:
+
+      {key}
+
+  curl -H 'Authorization: Bearer {key}' http://{host}:{port}/v1/rules
+  Set DEV_API_KEY to choose the key; never use a development key where patient details are sent.
+  ---------------------------------------------------------------------------------------------
+"""
+
+
+def dev_key() -> None:
+    """Make sure DEV_API_KEY is set (a fresh random one unless given) and print it for the developer."""
+    origin = "from DEV_API_KEY"
+    if not os.environ.get("DEV_API_KEY"):
+        os.environ["DEV_API_KEY"] = "nsk_dev_" + secrets.token_urlsafe(24)
+        origin = "made for this run"
+    host, port = os.environ.get("HOST", "127.0.0.1"), os.environ.get("PORT", "8000")
+    print(
+        DEV_BANNER.format(origin=origin, key=os.environ["DEV_API_KEY"], host=host, port=port), file=sys.stderr
+    )
+
+
+def main(argv: list[str]) -> int:
+    if "--dev" in argv:
+        dev_key()
+    from service.auth.clients import ClientsFileError
+    from service.auth.setup import registry
     from service.config import get_settings
     from service.exceptions import RuleFileError
 
@@ -36,6 +66,11 @@ def main() -> int:
         return 2
     # The supervisor itself keeps no metrics; server.serve() prepares the directory for the workers.
     os.environ.pop("PROMETHEUS_MULTIPROC_DIR", None)
+    try:
+        registry(settings)
+    except ClientsFileError as exc:
+        print(f"nextsteps: cannot start: {exc}", file=sys.stderr)
+        return 2
     try:
         from service.recommender import Recommender
 
@@ -59,4 +94,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(sys.argv[1:]))

@@ -31,6 +31,31 @@ class Settings(BaseSettings):
     # answers a fixed recommendation of the same size without the engine (bench/http_bench.py).
     bench_floor: bool = False
 
+    # Authentication (issue 7; see service/auth/ and the README's "Clients and keys").
+    # Off only when set to false explicitly; the service then warns at start-up.
+    auth_enabled: bool = True
+    # YAML file registering clients: ids, scopes, rate limits, API key hashes, CDS Hooks issuers.
+    clients_file: Path | None = None
+    # A local development key: when set, a client `dev` with every scope accepts it. `make run` sets one.
+    dev_api_key: SecretStr | None = None
+    # The URL clients reach this service at (behind a proxy); a CDS Hooks JWT's `aud` must be
+    # this base plus the endpoint's path. Empty: the URL of the request as the server sees it.
+    public_base_url: str | None = Field(default=None, pattern=r"^https?://[^/?#]+(/[^?#]*)?$")
+    # Clock skew allowed on a JWT's exp and iat, and the longest lifetime accepted (the spec: 5 minutes).
+    jwt_leeway_seconds: int = Field(default=30, ge=0, le=300)
+    jwt_max_lifetime_seconds: int = Field(default=300, ge=10, le=3600)
+    # JWKS cache: kept this long; an unknown `kid` refetches at most once per cooldown.
+    jwks_cache_seconds: int = Field(default=3600, ge=0)
+    jwks_refresh_cooldown_seconds: float = Field(default=10.0, ge=0)
+    # A shared store for used JWT ids and rate-limit buckets, so several workers or replicas act as one
+    # (e.g. redis://127.0.0.1:6379/0). Empty: each process keeps its own.
+    redis_url: str | None = Field(default=None, pattern=r"^rediss?://")
+    redis_prefix: str = Field(default="nextsteps:", max_length=100)
+    # Longest time one request may take, body included; past it the answer is 503.
+    request_timeout_seconds: float = Field(default=10.0, gt=0, le=300)
+    # Strict-Transport-Security max-age on every response (0: no header).
+    hsts_max_age_seconds: int = Field(default=31_536_000, ge=0)
+
     # Decision log (service/decisions/). SQLite under data_dir unless DATABASE_URL names another store.
     data_dir: Path = PROJECT_ROOT / "data"
     database_url: SecretStr | None = None

@@ -15,12 +15,16 @@ from service.api.routes import (
     recommendations,
     reference,
 )
+from service.auth import setup as auth_setup
+from service.auth.middleware import Authenticate
 from service.config import Settings, get_settings
 from service.decisions import problems as decision_problems
 from service.decisions.service import DecisionLog
 from service.limits import BodyLimits, require_json
 from service.recommender import Recommender
+from service.security_headers import SecurityHeaders
 from service.telemetry import RequestTelemetry
+from service.timeout import RequestTimeout
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -43,16 +47,21 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(
         BodyLimits, max_bytes=settings.max_body_bytes, max_batch_bytes=settings.max_batch_body_bytes
     )
+    # Who is calling is settled before any body is read; the time limit covers both.
+    app.add_middleware(Authenticate, authenticator=auth_setup.authenticator(settings))
+    app.add_middleware(RequestTimeout, seconds=settings.request_timeout_seconds)
     if settings.cors_origins:  # outermost, so refusals (413, 415) carry CORS headers too
         app.add_middleware(
             CORSMiddleware,
             allow_origins=settings.cors_origins,
             allow_methods=["GET", "POST"],
             allow_headers=["Content-Type", "Accept-Language", "Authorization", "Idempotency-Key"],
-            expose_headers=["Content-Language", "Idempotent-Replayed"],
+            expose_headers=["Content-Language", "Retry-After", "WWW-Authenticate", "Idempotent-Replayed"],
             max_age=600,
         )
+    # Outside CORS and authentication, so refusals are logged and counted too.
     app.add_middleware(RequestTelemetry, ruleset_version=app.state.recommender.ref.version)
+    app.add_middleware(SecurityHeaders, hsts_max_age=settings.hsts_max_age_seconds)  # outermost
     for module in (recommendations, batch, decisions, reference, health, metrics, cds_hooks):
         app.include_router(module.router, dependencies=[Depends(require_json)])
     if settings.bench_floor:

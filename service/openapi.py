@@ -16,6 +16,7 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
+from service.auth import openapi_security
 from service.problems import PROBLEM_JSON
 
 EXAMPLES = Path(__file__).resolve().parent / "openapi_examples.json"
@@ -89,6 +90,7 @@ def build(app: FastAPI) -> dict[str, Any]:
         routes=app.routes,
         tags=TAGS,
     )
+    openapi_security.add(doc, app)
     examples = json.loads(EXAMPLES.read_text(encoding="utf-8"))
     languages = sorted(app.state.recommender.catalog.texts)
     for path in doc["paths"].values():

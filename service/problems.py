@@ -120,7 +120,12 @@ async def _http(request: Request, exc: Exception) -> JSONResponse:
             "The request body is not valid JSON.",
             [FieldError(field="body", reason=reason)],
         )
-    titles = {404: ("not-found", "Not found"), 405: ("method-not-allowed", "Method not allowed")}
+    titles = {
+        401: ("unauthorized", "Unauthorized"),
+        403: ("forbidden", "Forbidden"),
+        404: ("not-found", "Not found"),
+        405: ("method-not-allowed", "Method not allowed"),
+    }
     slug, title = titles.get(exc.status_code, ("http-error", "Request failed"))
     return problem(exc.status_code, slug, title, str(exc.detail), headers=getattr(exc, "headers", None))
 

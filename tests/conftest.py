@@ -19,6 +19,9 @@ import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 RULES = ROOT / "rules"
+# The development key every test server accepts (client `dev`, every scope), so the tests go through auth.
+DEV_KEY = "nsk_dev_test_" + "k" * 24
+AUTH = {"Authorization": f"Bearer {DEV_KEY}"}
 
 
 def free_port() -> int:
@@ -31,7 +34,14 @@ def free_port() -> int:
 def running_server(**env: str) -> Iterator[str]:
     """Start `python -m service` on a free loopback port; yield its base URL; stop it."""
     port = free_port()
-    environ = {**os.environ, "HOST": "127.0.0.1", "PORT": str(port), "LOG_LEVEL": "warning", **env}
+    environ = {
+        **os.environ,
+        "HOST": "127.0.0.1",
+        "PORT": str(port),
+        "LOG_LEVEL": "warning",
+        "DEV_API_KEY": DEV_KEY,
+        **env,
+    }
     base = f"http://127.0.0.1:{port}"
     with tempfile.TemporaryFile("w+") as output, tempfile.TemporaryDirectory() as data_dir:
         environ.setdefault("DATA_DIR", data_dir)  # the decision store: a fresh SQLite file per server
@@ -79,7 +89,7 @@ def base_url() -> Iterator[str]:
 
 @pytest.fixture(scope="session")
 def client(base_url: str) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=base_url, timeout=10) as c:
+    with httpx.Client(base_url=base_url, timeout=10, headers=AUTH) as c:
         yield c
 
 

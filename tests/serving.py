@@ -13,7 +13,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from tests.conftest import ROOT, free_port, wait_ready
+from tests.conftest import DEV_KEY, ROOT, free_port, wait_ready
 
 
 class ServerProcess:
@@ -22,7 +22,14 @@ class ServerProcess:
     def __init__(self, **env: str) -> None:
         self.port = free_port()
         self.base_url = f"http://127.0.0.1:{self.port}"
-        self.env = {**os.environ, "HOST": "127.0.0.1", "PORT": str(self.port), "LOG_LEVEL": "warning", **env}
+        self.env = {
+            **os.environ,
+            "HOST": "127.0.0.1",
+            "PORT": str(self.port),
+            "LOG_LEVEL": "warning",
+            "DEV_API_KEY": DEV_KEY,
+            **env,
+        }
         self._output = tempfile.TemporaryFile("w+")  # noqa: SIM115 (closed in __exit__)
         self._data = tempfile.TemporaryDirectory()  # a fresh decision store, removed in __exit__
         self.env.setdefault("DATA_DIR", self._data.name)

@@ -23,7 +23,7 @@ from service.decisions.migrate import upgrade
 from service.decisions.models import Decision, DecisionStep, Feedback
 from service.decisions.service import DecisionLog
 from service.decisions.store import Store
-from tests.conftest import running_server
+from tests.conftest import AUTH, running_server
 
 PG_ADMIN_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 BACKENDS = ["sqlite", "postgresql"]
@@ -90,5 +90,5 @@ def store_server(store_url: str) -> Iterator[str]:
 @pytest.fixture
 def store_client(store_server: str, decision_log: DecisionLog) -> Iterator[httpx.Client]:
     """A client of the server over an emptied store."""
-    with httpx.Client(base_url=store_server, timeout=30) as c:
+    with httpx.Client(base_url=store_server, timeout=30, headers=AUTH) as c:
         yield c

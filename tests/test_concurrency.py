@@ -6,7 +6,7 @@ import asyncio
 
 import httpx
 
-from tests.conftest import load_scenarios
+from tests.conftest import AUTH, load_scenarios
 
 SCENARIOS = load_scenarios()
 
@@ -14,7 +14,7 @@ SCENARIOS = load_scenarios()
 def test_64_simultaneous_requests_each_get_their_own_answer(base_url: str) -> None:
     async def run() -> list[tuple[int, list[str], list[str]]]:
         limits = httpx.Limits(max_connections=64)
-        async with httpx.AsyncClient(base_url=base_url, timeout=30, limits=limits) as client:
+        async with httpx.AsyncClient(base_url=base_url, timeout=30, limits=limits, headers=AUTH) as client:
             start = asyncio.Event()
 
             async def one(i: int) -> tuple[int, list[str], list[str]]:

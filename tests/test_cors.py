@@ -9,7 +9,7 @@ import httpx
 import pytest
 
 from service.cds_hooks import SERVICE_ID
-from tests.conftest import running_server
+from tests.conftest import AUTH, running_server
 
 PORTAL = "https://portal.example.org"
 EHR = "https://ehr.example.net"
@@ -20,7 +20,7 @@ STRANGER = "https://evil.example.com"
 def cors_client() -> Iterator[httpx.Client]:
     with (
         running_server(CORS_ORIGINS=json.dumps([PORTAL, EHR])) as base,
-        httpx.Client(base_url=base, timeout=10) as c,
+        httpx.Client(base_url=base, timeout=10, headers=AUTH) as c,
     ):
         yield c
 
@@ -77,3 +77,14 @@ def test_errors_carry_cors_headers_for_an_allowed_origin(cors_client: httpx.Clie
     )
     assert response.status_code == 415
     assert response.headers["access-control-allow-origin"] == PORTAL
+
+
+def test_auth_refusals_are_readable_by_an_allowed_origin(cors_client: httpx.Client) -> None:
+    """A browser page can read a 401's problem and challenge; a preflight needs no credential."""
+    assert preflight(cors_client, "/v1/recommendations", PORTAL).status_code == 200
+    response = cors_client.post(
+        "/v1/recommendations", json={}, headers={"Origin": PORTAL, "Authorization": "Bearer wrong-key"}
+    )
+    assert response.status_code == 401
+    assert response.headers["access-control-allow-origin"] == PORTAL
+    assert "www-authenticate" in response.headers["access-control-expose-headers"].lower()

@@ -7,11 +7,12 @@ import json
 
 import httpx
 from prometheus_client import REGISTRY
+from pydantic import SecretStr
 
 from service.cds_hooks import OVERRIDE_SYSTEM, SERVICE_ID
 from service.config import Settings
 from service.main import create_app
-from tests.conftest import ROOT
+from tests.conftest import AUTH, DEV_KEY, ROOT
 
 SPEC_FEEDBACK = ROOT.parent / "shared" / "cds-hooks-examples" / "feedback-overridden-with-reason.json"
 
@@ -25,9 +26,12 @@ def post_feedback(body: object, service_id: str = SERVICE_ID) -> int:
     """Through the whole app (routing, validation, the route), in process, to read its counter."""
 
     async def go() -> int:
-        # Counting needs no decision store (tests/api/routes/test_decisions.py covers storing).
-        transport = httpx.ASGITransport(app=create_app(Settings(decision_store="off")))
-        async with httpx.AsyncClient(transport=transport, base_url="http://nextsteps.test") as c:
+        transport = httpx.ASGITransport(
+            app=create_app(Settings(dev_api_key=SecretStr(DEV_KEY), decision_store="off"))
+        )
+        async with httpx.AsyncClient(
+            transport=transport, base_url="http://nextsteps.test", headers=AUTH
+        ) as c:
             response = await c.post(f"/cds-services/{service_id}/feedback", json=body)
             return response.status_code
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.conftest import free_port, running_server
+from tests.conftest import AUTH, free_port, running_server
 
 
 def test_start_up_waits_for_the_store_then_says_why_it_gives_up() -> None:
@@ -23,5 +23,5 @@ def test_start_up_waits_for_the_store_then_says_why_it_gives_up() -> None:
 def test_start_up_migrates_a_fresh_data_directory(tmp_path: Path) -> None:
     data_dir = tmp_path / "not" / "yet" / "there"
     with running_server(DATA_DIR=str(data_dir)) as base:
-        assert httpx.get(f"{base}/v1/decisions", timeout=10).json()["decisions"] == []
+        assert httpx.get(f"{base}/v1/decisions", timeout=10, headers=AUTH).json()["decisions"] == []
     assert (data_dir / "decisions.sqlite3").exists()

@@ -7,7 +7,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.conftest import opinion, running_server
+from tests.conftest import AUTH, opinion, running_server
 
 GOOD: dict[str, Any] = {"opinions": [opinion(), opinion()]}
 
@@ -152,8 +152,8 @@ def test_chunked_body_over_the_limit_is_a_413(client: httpx.Client) -> None:
 def test_the_body_limit_is_a_setting() -> None:
     with running_server(MAX_BODY_BYTES="2048") as base:
         padded = {**GOOD, "opinions": [opinion(), opinion()], "pad": " " * 3000}
-        problem(httpx.post(f"{base}/v1/recommendations", json=padded), 413)
-        assert httpx.post(f"{base}/v1/recommendations", json=GOOD).status_code == 200
+        problem(httpx.post(f"{base}/v1/recommendations", json=padded, headers=AUTH), 413)
+        assert httpx.post(f"{base}/v1/recommendations", json=GOOD, headers=AUTH).status_code == 200
 
 
 def test_unknown_path_and_method_are_problems(client: httpx.Client) -> None:

@@ -10,7 +10,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.conftest import ROOT
+from tests.conftest import AUTH, ROOT
+
+AUTH_HEADER = "Authorization: " + AUTH["Authorization"]
 
 MAX_EXAMPLES = "60"
 SEED = "20261125"
@@ -30,6 +32,8 @@ def test_schemathesis_finds_no_failure(base_url: str) -> None:
         "--seed",
         SEED,
         "--no-color",
+        "--header",
+        AUTH_HEADER,
     ]
     result = subprocess.run(command, capture_output=True, text=True, timeout=600, check=False)
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]

@@ -13,7 +13,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.conftest import load_scenarios
+from tests.conftest import AUTH, load_scenarios
 from tests.serving import ServerProcess
 
 SCENARIO = load_scenarios()[0]
@@ -36,7 +36,8 @@ def test_a_killed_worker_is_replaced_and_the_service_keeps_answering(sig: signal
 
         def load() -> None:
             nonlocal done, ok, answered_after_replacement
-            with httpx.Client(base_url=server.base_url, timeout=10) as client:  # keep-alive, as a proxy would
+            # keep-alive, as a proxy would
+            with httpx.Client(base_url=server.base_url, timeout=10, headers=AUTH) as client:
                 while True:
                     with lock:
                         if done >= MAX_REQUESTS or answered_after_replacement >= REQUESTS_AFTER_REPLACEMENT:
@@ -90,6 +91,7 @@ def slow_upload_in_flight(base_url: str) -> tuple[socket.socket, bytes]:
     head = (
         "POST /v1/recommendations HTTP/1.1\r\n"
         f"Host: {host}\r\nContent-Type: application/json\r\nContent-Length: {len(BODY)}\r\n"
+        f"Authorization: {AUTH['Authorization']}\r\n"
         "Expect: 100-continue\r\n\r\n"
     )
     conn.sendall(head.encode())
@@ -163,7 +165,7 @@ def test_sigterm_after_a_burst_every_request_the_server_began_is_completed() -> 
                 answer = httpx.post(
                     f"{server.base_url}/v1/recommendations",
                     content=BODY,
-                    headers={"content-type": "application/json"},
+                    headers={"content-type": "application/json", **AUTH},
                     timeout=30,
                 )
                 outcome: int | str = answer.status_code if answer.json()["next_steps"] else "empty"

@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from service.telemetry import SANE_REQUEST_ID, request_id_from
-from tests.conftest import opinion
+from tests.conftest import AUTH, opinion
 from tests.serving import ServerProcess
 
 # Distinctive values that must never reach the logs, whatever the log level.
@@ -76,7 +76,7 @@ def send_everything(client: httpx.Client) -> dict[str, httpx.Response]:
 @pytest.mark.parametrize("level", ["debug", "info", "warning"])
 def test_no_request_value_reaches_the_logs_at_any_level(level: str) -> None:
     with ServerProcess(LOG_LEVEL=level, WORKERS="2") as server:
-        with httpx.Client(base_url=server.base_url, timeout=10) as client:
+        with httpx.Client(base_url=server.base_url, timeout=10, headers=AUTH) as client:
             answers = send_everything(client)
             assert [answers[k].status_code for k in answers] == [200, 422, 422, 400, 415, 200, 404, 200]
         assert send_bad_http(server.base_url).startswith(b"HTTP/1.1 400")
@@ -92,7 +92,7 @@ def test_no_request_value_reaches_the_logs_at_any_level(level: str) -> None:
 
 def test_one_json_line_per_request_with_what_was_answered() -> None:
     with ServerProcess(LOG_LEVEL="info") as server:
-        with httpx.Client(base_url=server.base_url, timeout=10) as client:
+        with httpx.Client(base_url=server.base_url, timeout=10, headers=AUTH) as client:
             given = str(uuid.uuid4())
             answer = client.post("/v1/recommendations", json=valid_body(), headers={"X-Request-ID": given})
             missing = client.get("/v1/nothing-here")

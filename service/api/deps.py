@@ -1,9 +1,11 @@
 """Route dependencies, as Annotated aliases so route signatures read like prose."""
 
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import Depends, Header, Request
+from fastapi import Depends, Header, HTTPException, Request
 
+from service.auth.clients import Client, Scope, owner_filter
+from service.auth.middleware import REALM
 from service.decisions.exceptions import StoreOff
 from service.decisions.service import DecisionLog
 from service.recommender import Recommender
@@ -26,6 +28,39 @@ AcceptLanguage = Annotated[
 ]
 
 
+def get_client(request: Request) -> Client:
+    """The client the authentication middleware let in (service.auth.middleware)."""
+    client: Client | None = getattr(request.state, "client", None)
+    if client is None:  # a public route asked for a client: there is none
+        raise HTTPException(401, "Send a credential.", headers={"WWW-Authenticate": REALM})
+    return client
+
+
+CurrentClient = Annotated[Client, Depends(get_client)]
+
+
+class ScopeRequired:
+    """A route dependency refusing (403) a client without `scope`; `admin` holds every scope."""
+
+    def __init__(self, scope: Scope) -> None:
+        self.scope = scope
+
+    def __call__(self, client: CurrentClient) -> Client:
+        if not client.has(self.scope):
+            raise HTTPException(
+                403,
+                f"This operation needs the `{self.scope}` scope, which this client lacks.",
+                headers={"WWW-Authenticate": f'{REALM}, error="insufficient_scope", scope="{self.scope}"'},
+            )
+        return client
+
+
+def require_scope(scope: Scope) -> Any:
+    """`dependencies=[require_scope("recommend")]` on a route,
+    or a parameter `client: Annotated[Client, require_scope("decisions:read")]`."""
+    return Depends(ScopeRequired(scope))
+
+
 def get_decision_log(request: Request) -> DecisionLog | None:
     """The decision log, or None when DECISION_STORE=off."""
     log: DecisionLog | None = request.app.state.decisions
@@ -33,9 +68,9 @@ def get_decision_log(request: Request) -> DecisionLog | None:
 
 
 def client_of(request: Request) -> str | None:
-    """The authenticated client id once authentication sets request.state.client_id; else the default."""
-    client: str | None = getattr(request.state, "client_id", None)
-    return client
+    """The authenticated client's id (request.state.client, service.auth); None when auth is off."""
+    client: Client | None = getattr(request.state, "client", None)
+    return client.id if client is not None else None
 
 
 DecisionLogDep = Annotated[DecisionLog | None, Depends(get_decision_log)]
@@ -50,3 +85,9 @@ def require_decision_log(request: Request) -> DecisionLog:
 
 
 DecisionsDep = Annotated[DecisionLog, Depends(require_decision_log)]
+
+
+def owner_of(request: Request) -> str | None:
+    """Whose decisions this caller may see: its own, every client's for `admin` (or when auth is off)."""
+    client: Client | None = getattr(request.state, "client", None)
+    return None if client is None else owner_filter(client)

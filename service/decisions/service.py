@@ -79,9 +79,12 @@ class Filters:
     until: datetime | None = None
     code: str | None = None
     ruleset_version: str | None = None
+    client_id: str | None = None  # only this client's decisions (None: every client's)
 
     def where(self) -> list[ColumnElement[bool]]:
         clauses: list[ColumnElement[bool]] = []
+        if self.client_id is not None:
+            clauses.append(Decision.client_id == self.client_id)
         if self.since is not None:
             clauses.append(Decision.created_at >= as_utc(self.since))
         if self.until is not None:
@@ -228,12 +231,13 @@ class DecisionLog:
 
     # -- reading -------------------------------------------------------------------------------------------
 
-    def get(self, decision_id: uuid.UUID) -> Answer:
-        """The answer as first returned."""
+    def get(self, decision_id: uuid.UUID, owner: str | None = None) -> Answer:
+        """The answer as first returned; with owner, only that client's decision (others: not found)."""
+        query = select(Decision.response_json, Decision.lang).where(Decision.id == decision_id)
+        if owner is not None:
+            query = query.where(Decision.client_id == owner)
         with self.store.session() as session:
-            found = session.execute(
-                select(Decision.response_json, Decision.lang).where(Decision.id == decision_id)
-            ).one_or_none()
+            found = session.execute(query).one_or_none()
         if found is None:
             raise DecisionNotFound
         return Answer(str(found.response_json).encode(), str(found.lang), decision_id)
@@ -328,10 +332,12 @@ class DecisionLog:
         client_id: str | None = None,
         source: str = "api",
         now: datetime | None = None,
+        owner: str | None = None,
     ) -> FeedbackRecorded:
-        """Keep what a patient or clinician did with a step of a decision (from the API or CDS Hooks)."""
+        """Keep what a patient or clinician did with a step of a decision (with owner: only its own)."""
         with self.store.session() as session:
-            if session.get(Decision, decision_id) is None:
+            decision = session.get(Decision, decision_id)
+            if decision is None or (owner is not None and decision.client_id != owner):
                 raise DecisionNotFound
             codes = set(
                 session.scalars(select(DecisionStep.code).where(DecisionStep.decision_id == decision_id))

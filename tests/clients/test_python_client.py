@@ -14,7 +14,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.conftest import ROOT, opinion
+from tests.conftest import DEV_KEY, ROOT, opinion
 
 PACKAGE = "nextsteps_client"
 
@@ -53,8 +53,8 @@ def generated(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
 
 @pytest.fixture
 def api_client(generated: Path, base_url: str) -> Iterator[Any]:
-    """The generated client's own Client class, closed after the test."""
-    with module("client").Client(base_url=base_url) as api:
+    """The generated client's own AuthenticatedClient class with the test key, closed after the test."""
+    with module("client").AuthenticatedClient(base_url=base_url, token=DEV_KEY) as api:
         yield api
 
 
@@ -104,6 +104,19 @@ def test_the_generated_client_reads_a_problem(api_client: Any) -> None:
     assert isinstance(problem, models.Problem)
     assert problem.status == 422
     assert [(e.field, "at least 2" in e.reason) for e in problem.errors] == [("opinions", True)]
+
+
+def test_the_generated_client_without_a_key_gets_a_401_problem(generated: Path, base_url: str) -> None:
+    models = module("models")
+    create = module("api.recommendations.recommendations_create")
+    with module("client").Client(base_url=base_url) as anonymous:
+        response = create.sync_detailed(
+            client=anonymous, body=models.RecommendationRequest.from_dict(comparison())
+        )
+    assert response.status_code == 401
+    assert response.headers["www-authenticate"].startswith("Bearer")
+    assert isinstance(response.parsed, models.Problem)
+    assert response.parsed.status == 401
 
 
 def test_the_generated_client_calls_the_cds_service(api_client: Any, client: httpx.Client) -> None:

@@ -4,6 +4,7 @@ type-checked with tsc and run with node against the live server."""
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -12,14 +13,17 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.conftest import ROOT
+from tests.conftest import DEV_KEY, ROOT
 
 TS = ROOT / "clients" / "ts"
 BIN = TS / "node_modules" / ".bin"
 
 
-def run(*command: str, cwd: Path = TS) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(command, cwd=cwd, capture_output=True, text=True, check=False, timeout=300)
+def run(*command: str, cwd: Path = TS, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    environ = {**os.environ, **(env or {})}
+    return subprocess.run(
+        command, cwd=cwd, capture_output=True, text=True, check=False, timeout=300, env=environ
+    )
 
 
 @pytest.fixture(scope="module")
@@ -45,7 +49,7 @@ def compiled() -> Path:
 def test_the_typescript_client_gets_the_ranked_answer_and_a_problem(
     compiled: Path, client: httpx.Client
 ) -> None:
-    result = run("node", str(compiled), str(client.base_url))
+    result = run("node", str(compiled), str(client.base_url), env={"NEXTSTEPS_API_KEY": DEV_KEY})
     assert result.returncode == 0, result.stderr
     report: dict[str, Any] = json.loads(result.stdout)
     expected = client.post("/v1/recommendations", json=_same_comparison()).json()

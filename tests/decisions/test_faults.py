@@ -16,7 +16,7 @@ from sqlalchemy import select
 
 from service.decisions.models import Decision
 from service.decisions.store import Store
-from tests.conftest import opinion, running_server
+from tests.conftest import AUTH, opinion, running_server
 from tests.pg_cluster import ThrowawayPostgres
 
 BODY = {"opinions": [opinion(), opinion(modalities=("chemotherapy",))]}
@@ -44,7 +44,7 @@ class Load:
         self.threads = [threading.Thread(target=self._run, daemon=True) for _ in range(threads)]
 
     def _run(self) -> None:
-        with httpx.Client(base_url=self.base, timeout=30) as client:
+        with httpx.Client(base_url=self.base, timeout=30, headers=AUTH) as client:
             while not self.stopping.is_set():
                 response = client.post("/v1/recommendations", json=BODY)
                 with self.lock:
@@ -88,7 +88,7 @@ def test_a_postgres_crash_loses_no_acknowledged_decision(postgres: ThrowawayPost
         refused_before = load.count(503)
         wait_for(lambda: load.count(503) >= refused_before + 50, "503s while the store is down")
         for path in ("/readyz", "/v1/decisions", f"/v1/recommendations/{uuid.uuid4()}"):
-            down = httpx.get(f"{base}{path}", timeout=10)
+            down = httpx.get(f"{base}{path}", timeout=10, headers=AUTH)
             assert down.status_code == 503 and down.headers["content-type"] == "application/problem+json"
         postgres.start()
         wait_for(lambda: ready(base) == 200, "readiness after the store returns")

@@ -1,5 +1,6 @@
 // Drives the live server through the client generated from openapi/openapi.json.
-// Usage: node dist/src/compare.js BASE_URL. Prints one JSON object; exits non-zero on any surprise.
+// Usage: NEXTSTEPS_API_KEY=... node dist/src/compare.js BASE_URL. Prints one JSON object; exits non-zero
+// on any surprise. The API key is read from the environment, never from the command line.
 import createClient from "openapi-fetch";
 import type { components, paths } from "../generated/schema.js";
 
@@ -7,7 +8,9 @@ type RecommendationRequest = components["schemas"]["RecommendationRequest"];
 
 const baseUrl = process.argv[2];
 if (!baseUrl) throw new Error("usage: compare.js BASE_URL");
-const client = createClient<paths>({ baseUrl });
+const apiKey = process.env.NEXTSTEPS_API_KEY;
+if (!apiKey) throw new Error("set NEXTSTEPS_API_KEY");
+const client = createClient<paths>({ baseUrl, headers: { Authorization: `Bearer ${apiKey}` } });
 
 const comparison: RecommendationRequest = {
   opinions: [

@@ -11,7 +11,7 @@ from fastapi.routing import APIRoute
 from starlette.concurrency import run_in_threadpool
 
 from service import cds_hooks, feedback_metrics
-from service.api.deps import AcceptLanguage, DecisionLogDep, RecommenderDep, client_of
+from service.api.deps import AcceptLanguage, DecisionLogDep, RecommenderDep, client_of, require_scope
 from service.cds_hooks import SERVICE_ID, CdsRequest, CdsResponse, Discovery, Feedback
 from service.decisions import cds_feedback
 from service.decisions.service import card_uuid
@@ -80,6 +80,7 @@ async def discover() -> Discovery:
     response_model=CdsResponse,
     response_model_exclude_none=True,
     responses=CDS_PROBLEMS,
+    dependencies=[require_scope("recommend")],
 )
 async def call_service(
     service_id: ServiceId,
@@ -119,6 +120,7 @@ async def call_service(
     response_model=None,
     status_code=200,
     responses={**CDS_PROBLEMS, 200: {"description": "The feedback was counted."}},
+    dependencies=[require_scope("feedback")],
 )
 async def feedback(
     service_id: ServiceId, body: Feedback, request: Request, decisions: DecisionLogDep

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query, Request, Response
 from pydantic import BeforeValidator
 from starlette.concurrency import run_in_threadpool
 
-from service.api.deps import DecisionsDep, RecommenderDep, client_of
+from service.api.deps import DecisionsDep, RecommenderDep, client_of, owner_of, require_scope
 from service.decisions.schemas import (
     DecisionPage,
     DecisionReport,
@@ -54,10 +54,13 @@ Version = Annotated[str | None, Query(min_length=1, max_length=100, description=
     summary="A recorded decision, exactly as it was first returned",
     response_model=RecordedRecommendation,
     responses={**READ_ERRORS, **NOT_FOUND},
+    dependencies=[require_scope("decisions:read")],
 )
-async def get_recommendation(decision_id: uuid.UUID, decisions: DecisionsDep) -> Response:
-    """The stored answer, byte for byte what the client was first given, in the same language."""
-    answer = await run_in_threadpool(decisions.get, decision_id)
+async def get_recommendation(decision_id: uuid.UUID, request: Request, decisions: DecisionsDep) -> Response:
+    """The stored answer, byte for byte what the client was first given, in the same language.
+
+    A client reads only the decisions it asked for (`admin`: every one); others are not found."""
+    answer = await run_in_threadpool(decisions.get, decision_id, owner_of(request))
     return Response(answer.body, media_type="application/json", headers={"Content-Language": answer.lang})
 
 
@@ -68,12 +71,15 @@ async def get_recommendation(decision_id: uuid.UUID, decisions: DecisionsDep) ->
     status_code=201,
     response_model=FeedbackRecorded,
     responses={**PROBLEM_RESPONSES, **NOT_FOUND, **UNAVAILABLE},
+    dependencies=[require_scope("feedback")],
 )
 async def post_feedback(
     decision_id: uuid.UUID, body: FeedbackRequest, request: Request, decisions: DecisionsDep
 ) -> FeedbackRecorded:
     """A patient or clinician says what they did with one next step; the step must be in the decision."""
-    return await run_in_threadpool(decisions.add_feedback, decision_id, body, client_of(request), "api")
+    return await run_in_threadpool(
+        decisions.add_feedback, decision_id, body, client_of(request), "api", None, owner_of(request)
+    )
 
 
 @router.get(
@@ -82,8 +88,10 @@ async def post_feedback(
     summary="Recorded decisions, newest first, for auditors",
     response_model=DecisionPage,
     responses=READ_ERRORS,
+    dependencies=[require_scope("decisions:read")],
 )
 async def list_decisions(
+    request: Request,
     decisions: DecisionsDep,
     since: Since = None,
     until: Until = None,
@@ -96,7 +104,7 @@ async def list_decisions(
     ] = None,
 ) -> DecisionPage:
     """Filter by time range, step code and ruleset version; follow `next_cursor` for the next page."""
-    filters = Filters(since, until, str(code) if code else None, ruleset_version)
+    filters = Filters(since, until, str(code) if code else None, ruleset_version, owner_of(request))
     return await run_in_threadpool(decisions.page, filters, limit, cursor)
 
 
@@ -106,8 +114,10 @@ async def list_decisions(
     summary="How often each step is recommended, at which rank, and its feedback",
     response_model=DecisionReport,
     responses=READ_ERRORS,
+    dependencies=[require_scope("decisions:read")],
 )
 async def report(
+    request: Request,
     decisions: DecisionsDep,
     recommender: RecommenderDep,
     since: Since = None,
@@ -115,5 +125,5 @@ async def report(
     ruleset_version: Version = None,
 ) -> DecisionReport:
     """Counts over the decisions in the time range (and ruleset version), steps in catalog order."""
-    filters = Filters(since, until, None, ruleset_version)
+    filters = Filters(since, until, None, ruleset_version, owner_of(request))
     return await run_in_threadpool(decisions.report, filters, list(recommender.catalog.step_codes))

@@ -5,7 +5,7 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Request, Response
 from starlette.concurrency import run_in_threadpool
 
-from service.api.deps import AcceptLanguage, DecisionLogDep, RecommenderDep, client_of
+from service.api.deps import AcceptLanguage, DecisionLogDep, RecommenderDep, client_of, require_scope
 from service.decisions.schemas import RecordedRecommendation
 from service.languages import choose
 from service.models import RecommendationRequest
@@ -37,6 +37,7 @@ IdempotencyKey = Annotated[
         409: {**PROBLEM_RESPONSES[422], "description": "Idempotency-Key reused with another body."},
         503: {**PROBLEM_RESPONSES[500], "description": "The decision store is unavailable; nothing shown."},
     },
+    dependencies=[require_scope("recommend")],
 )
 async def create_recommendation(
     body: RecommendationRequest,

@@ -6,7 +6,7 @@ from typing import Any
 
 import httpx
 
-from tests.conftest import load_scenarios, opinion, running_server
+from tests.conftest import AUTH, load_scenarios, opinion, running_server
 
 URL = "/v1/recommendations:batch"
 
@@ -55,7 +55,7 @@ def test_more_than_a_thousand_items_or_none_are_refused(client: httpx.Client) ->
 def test_the_batch_body_has_its_own_limit() -> None:
     item = {"opinions": [opinion(), opinion()]}
     with running_server(MAX_BATCH_BODY_BYTES="4096") as base:
-        assert httpx.post(base + URL, json={"items": [item] * 5}).status_code == 200
-        response = httpx.post(base + URL, json={"items": [item] * 40})
+        assert httpx.post(base + URL, json={"items": [item] * 5}, headers=AUTH).status_code == 200
+        response = httpx.post(base + URL, json={"items": [item] * 40}, headers=AUTH)
         assert response.status_code == 413
         assert response.headers["content-type"] == "application/problem+json"

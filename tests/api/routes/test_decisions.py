@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.conftest import opinion
+from tests.conftest import AUTH, opinion
 
 DIFFER = {"opinions": [opinion(), opinion(modalities=("chemotherapy",))]}
 AGREE = {"opinions": [opinion(), opinion()]}
@@ -59,7 +59,7 @@ def test_decisions_list_what_was_shown_with_the_rules_behind_each_step(store_cli
     page = store_client.get("/v1/decisions").json()
     [entry] = page["decisions"]
     assert entry["id"] == shown["decision_id"]
-    assert entry["client_id"] == "anonymous"
+    assert entry["client_id"] == "dev"  # the authenticated client (the tests' development key)
     assert entry["ruleset"] == shown["ruleset"]
     assert [(s["rank"], s["code"]) for s in entry["next_steps"]] == [
         (s["rank"], s["code"]) for s in shown["next_steps"]
@@ -204,7 +204,7 @@ def test_request_storage_keeps_what_the_setting_says(storage: str, tmp_path: Any
 
     body = {"opinions": [{**opinion(), "guidelines_cited": ["free text about me"]}, opinion()]}
     env = {"DATA_DIR": str(tmp_path), "DECISION_REQUEST_STORAGE": storage, "DECISION_REQUEST_SALT": "pepper"}
-    with running_server(**env) as base, httpx.Client(base_url=base, timeout=30) as client:
+    with running_server(**env) as base, httpx.Client(base_url=base, timeout=30, headers=AUTH) as client:
         decide(client, body)
         decide(client, body)
         entries = client.get("/v1/decisions").json()["decisions"]
@@ -239,7 +239,7 @@ def test_store_off_answers_without_recording(tmp_path: Any) -> None:
 
     with (
         running_server(DATA_DIR=str(tmp_path), DECISION_STORE="off") as base,
-        httpx.Client(base_url=base, timeout=30) as client,
+        httpx.Client(base_url=base, timeout=30, headers=AUTH) as client,
     ):
         answer = decide(client, DIFFER)
         assert "decision_id" not in answer and answer["next_steps"]

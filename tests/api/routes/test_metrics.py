@@ -8,7 +8,7 @@ from pathlib import Path
 import httpx
 from prometheus_client.parser import text_string_to_metric_families
 
-from tests.conftest import load_scenarios
+from tests.conftest import AUTH, load_scenarios
 from tests.serving import ServerProcess
 
 SCENARIOS = load_scenarios()
@@ -41,15 +41,23 @@ def test_metrics_count_every_request_rule_and_step_across_workers(tmp_path: Path
         while sent < len(SCENARIOS) or (len(served_by(tmp_path)) < 2 and sent < 500):
             scenario = SCENARIOS[sent % len(SCENARIOS)]
             sent += 1
-            answer = httpx.post(f"{server.base_url}/v1/recommendations", json=scenario["request"], timeout=10)
+            answer = httpx.post(
+                f"{server.base_url}/v1/recommendations", json=scenario["request"], timeout=10, headers=AUTH
+            )
             assert answer.status_code == 200
             for rule in answer.json()["rules_fired"]:
                 fired[rule] = fired.get(rule, 0) + 1
             for step in answer.json()["next_steps"]:
                 steps[step["code"]] = steps.get(step["code"], 0) + 1
-        assert httpx.post(f"{server.base_url}/v1/recommendations", json={}, timeout=10).status_code == 422
         assert (
-            httpx.get(f"{server.base_url}/v1/patients/ZQXJANEDOE?name=ZQXDOE", timeout=10).status_code == 404
+            httpx.post(f"{server.base_url}/v1/recommendations", json={}, timeout=10, headers=AUTH).status_code
+            == 422
+        )
+        assert (
+            httpx.get(
+                f"{server.base_url}/v1/patients/ZQXJANEDOE?name=ZQXDOE", timeout=10, headers=AUTH
+            ).status_code
+            == 404
         )
         page = httpx.get(f"{server.base_url}/metrics", timeout=10)
         workers = served_by(tmp_path)
