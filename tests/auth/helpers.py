@@ -43,7 +43,8 @@ def serve(*args: str, **env: str) -> Iterator[Server]:
     environ = {k: v for k, v in os.environ.items() if k not in ("DEV_API_KEY", "CLIENTS_FILE")}
     environ.update({"HOST": "127.0.0.1", "PORT": str(port), "LOG_LEVEL": "debug", **env})
     base = f"http://127.0.0.1:{port}"
-    with tempfile.TemporaryFile("w+") as output:
+    with tempfile.TemporaryFile("w+") as output, tempfile.TemporaryDirectory() as data_dir:
+        environ.setdefault("DATA_DIR", data_dir)  # a fresh decision store, not the checkout's data/
         proc = subprocess.Popen(
             [sys.executable, "-m", "service", *args],
             cwd=ROOT,

@@ -1,0 +1,57 @@
+"""Who may read and give feedback on which decisions: each client its own, `admin` every one."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import httpx
+
+from tests.auth.helpers import ApiKey, clients_file, serve
+from tests.conftest import opinion
+
+BODY = {"opinions": [opinion(), opinion(modalities=("chemotherapy",))]}
+
+
+def test_a_client_reads_and_rates_only_its_own_decisions(tmp_path: Path) -> None:
+    portal_a, portal_b, auditor, recommender_only = ApiKey(), ApiKey(), ApiKey(), ApiKey()
+    path = clients_file(
+        tmp_path,
+        [
+            {
+                "id": "portal-a",
+                "scopes": ["recommend", "decisions:read", "feedback"],
+                "api_keys": [portal_a.hash],
+            },
+            {
+                "id": "portal-b",
+                "scopes": ["recommend", "decisions:read", "feedback"],
+                "api_keys": [portal_b.hash],
+            },
+            {"id": "auditor", "scopes": ["admin"], "api_keys": [auditor.hash]},
+            {"id": "ehr", "scopes": ["recommend"], "api_keys": [recommender_only.hash]},
+        ],
+    )
+    with serve(CLIENTS_FILE=str(path)) as server, httpx.Client(base_url=server.base, timeout=30) as http:
+        a = http.post("/v1/recommendations", json=BODY, headers=portal_a.headers).json()
+        b = http.post("/v1/recommendations", json=BODY, headers=portal_b.headers).json()
+        url_a = f"/v1/recommendations/{a['decision_id']}"
+        step = {"step_code": a["next_steps"][0]["code"], "outcome": "done", "reporter": "patient"}
+
+        assert http.get(url_a, headers=portal_a.headers).status_code == 200
+        assert http.get(url_a, headers=portal_b.headers).status_code == 404  # not even its existence
+        assert http.post(f"{url_a}/feedback", json=step, headers=portal_b.headers).status_code == 404
+        assert http.post(f"{url_a}/feedback", json=step, headers=portal_a.headers).status_code == 201
+        assert http.get(url_a, headers=recommender_only.headers).status_code == 403
+        assert http.get("/v1/decisions", headers=recommender_only.headers).status_code == 403
+
+        def listed(key: ApiKey) -> list[tuple[str, str]]:
+            page = http.get("/v1/decisions", headers=key.headers).json()
+            return [(d["id"], d["client_id"]) for d in page["decisions"]]
+
+        assert listed(portal_a) == [(a["decision_id"], "portal-a")]
+        assert listed(portal_b) == [(b["decision_id"], "portal-b")]
+        assert set(listed(auditor)) == {(a["decision_id"], "portal-a"), (b["decision_id"], "portal-b")}
+        report_b = http.get("/v1/decisions/report", headers=portal_b.headers).json()
+        assert report_b["decisions"] == 1 and all(s["feedback"]["done"] == 0 for s in report_b["steps"])
+        report_all = http.get("/v1/decisions/report", headers=auditor.headers).json()
+        assert report_all["decisions"] == 2
