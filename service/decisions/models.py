@@ -25,7 +25,7 @@ class Decision(Base):
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    # Who asked: "anonymous" (or DECISION_DEFAULT_CLIENT) until authentication sets request.state.client_id.
+    # Who asked: the authenticated client's id; DECISION_DEFAULT_CLIENT ("anonymous") with auth off.
     client_id: Mapped[str] = mapped_column(String(200))
     ruleset_version: Mapped[str] = mapped_column(String(100))
     ruleset_sha256: Mapped[str] = mapped_column(String(64))
