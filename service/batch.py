@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import json
+import uuid
 from collections.abc import Sequence
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field, ValidationError, WithJsonSchema
 
+from service import metrics
+from service.decisions.service import DecisionLog
 from service.languages import choose
 from service.models import RecommendationRequest, RecommendationResponse
 from service.problems import PROBLEM_BASE, Problem, field_errors
@@ -31,6 +35,9 @@ class BatchRequest(BaseModel):
 class BatchResult(BaseModel):
     index: int = Field(description="Position of the item in the request, from 0.")
     status: Literal[200, 422]
+    decision_id: uuid.UUID | None = Field(
+        default=None, description="Where this item's answer is kept: GET /v1/recommendations/{id}."
+    )
     recommendation: RecommendationResponse | None = None
     problem: Problem | None = None
 
@@ -41,9 +48,19 @@ class BatchResponse(BaseModel):
     refused: int
 
 
-def run(recommender: Recommender, items: Sequence[Any], accept_language: str | None) -> BatchResponse:
-    """Validate and answer each item; a refused item carries its own problem, fields named from the item."""
+def run(
+    recommender: Recommender,
+    items: Sequence[Any],
+    accept_language: str | None,
+    decisions: DecisionLog | None = None,
+    client: str | None = None,
+) -> BatchResponse:
+    """Validate and answer each item; a refused item carries its own problem, fields named from the item.
+
+    The answered items are recorded as decisions in one transaction before the batch is answered.
+    """
     results: list[BatchResult] = []
+    answered: list[tuple[BatchResult, RecommendationResponse, bytes, str]] = []
     for index, item in enumerate(items):
         try:
             request = RecommendationRequest.model_validate(item)
@@ -62,8 +79,15 @@ def run(recommender: Recommender, items: Sequence[Any], accept_language: str | N
             results.append(BatchResult(index=index, status=422, problem=problem))
             continue
         lang = choose(request.lang, accept_language, recommender.catalog.texts)
-        results.append(
-            BatchResult(index=index, status=200, recommendation=recommender.recommend(request, lang))
+        answer = recommender.recommend(request, lang)
+        metrics.observe_answer(list(answer.rules_fired), [step.code for step in answer.next_steps])
+        result = BatchResult(index=index, status=200, recommendation=answer)
+        results.append(result)
+        answered.append((result, answer, json.dumps(item).encode(), lang))
+    if decisions is not None and answered:
+        recorded = decisions.record_many(
+            [(answer, body, lang) for _r, answer, body, lang in answered], client
         )
-    answered = sum(1 for r in results if r.status == 200)
-    return BatchResponse(results=results, answered=answered, refused=len(results) - answered)
+        for (result, *_rest), stored in zip(answered, recorded, strict=True):
+            result.decision_id = stored.decision_id
+    return BatchResponse(results=results, answered=len(answered), refused=len(results) - len(answered))

@@ -10,6 +10,7 @@ import hashlib
 import hmac
 import json
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import NamedTuple, cast
@@ -188,6 +189,44 @@ class DecisionLog:
     ) -> Answer:
         """Commit a decision and return the exact bytes to answer with (a retry's first answer on a race)."""
         client = client_id or self.default_client
+        decision, steps, answer_json = self._decision(response, body, client, idempotency_key, lang, now)
+        try:
+            with self.store.session() as session:
+                session.add(decision)
+                session.add_all(steps)  # one flush: the unit of work inserts the decision row first
+        except IntegrityError:
+            if idempotency_key is None:
+                raise
+            replayed = self.replay(client, idempotency_key, body)  # a concurrent retry won the race
+            if replayed is None:
+                raise
+            return replayed
+        return Answer(answer_json.encode(), lang, decision.id)
+
+    def record_many(
+        self, answers: Sequence[tuple[RecommendationResponse, bytes, str]], client_id: str | None = None
+    ) -> list[Answer]:
+        """Commit several decisions (a batch's answered items: response, body, lang) in one transaction."""
+        client = client_id or self.default_client
+        built = [self._decision(response, body, client, None, lang, None) for response, body, lang in answers]
+        with self.store.session() as session:
+            for decision, steps, _answer in built:
+                session.add(decision)
+                session.add_all(steps)
+        return [
+            Answer(answer.encode(), str(decision.lang), decision.id) for decision, _steps, answer in built
+        ]
+
+    def _decision(
+        self,
+        response: RecommendationResponse,
+        body: bytes,
+        client: str,
+        idempotency_key: str | None,
+        lang: str,
+        now: datetime | None,
+    ) -> tuple[Decision, list[DecisionStep], str]:
+        """The rows that record one answer, and the answer's JSON with its decision_id."""
         decision_id = uuid.uuid4()
         answer = RecordedRecommendation(**response.model_dump(), decision_id=decision_id)
         answer_json = answer.model_dump_json()
@@ -216,18 +255,7 @@ class DecisionLog:
             )
             for step in response.next_steps
         ]
-        try:
-            with self.store.session() as session:
-                session.add(decision)
-                session.add_all(steps)  # one flush: the unit of work inserts the decision row first
-        except IntegrityError:
-            if idempotency_key is None:
-                raise
-            replayed = self.replay(client, idempotency_key, body)  # a concurrent retry won the race
-            if replayed is None:
-                raise
-            return replayed
-        return Answer(answer_json.encode(), lang, decision_id)
+        return decision, steps, answer_json
 
     # -- reading -------------------------------------------------------------------------------------------
 

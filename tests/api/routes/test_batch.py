@@ -20,7 +20,7 @@ def test_each_item_is_answered_as_the_single_endpoint_would(client: httpx.Client
     for index, (item, result) in enumerate(zip(items, body["results"], strict=True)):
         assert result["index"] == index and result["status"] == 200
         single = client.post("/v1/recommendations", json=item).json()
-        single.pop("decision_id")  # batch answers are not recorded as decisions
+        assert single.pop("decision_id") != result["decision_id"]  # each is its own decision
         assert result["recommendation"] == single
 
 
@@ -30,6 +30,7 @@ def test_a_bad_item_is_refused_alone_with_its_fields_named(client: httpx.Client)
     items: list[Any] = [good, bad_field, 42, good]
     body = client.post(URL, json={"items": items}).json()
     assert [r["status"] for r in body["results"]] == [200, 422, 422, 200]
+    assert [("decision_id" in r) for r in body["results"]] == [True, False, False, True]
     assert (body["answered"], body["refused"]) == (2, 2)
     fields = [e["field"] for e in body["results"][1]["problem"]["errors"]]
     assert fields == ["opinions[1].diagnosis.cancer_type"]
@@ -59,3 +60,19 @@ def test_the_batch_body_has_its_own_limit() -> None:
         response = httpx.post(base + URL, json={"items": [item] * 40}, headers=AUTH)
         assert response.status_code == 413
         assert response.headers["content-type"] == "application/problem+json"
+
+
+def test_each_answered_item_is_recorded_as_a_decision(client: httpx.Client) -> None:
+    items: list[Any] = [
+        {"opinions": [opinion(), opinion("lung")]},
+        {"opinions": []},
+        {"opinions": [opinion()] * 2},
+    ]
+    body = client.post(URL, json={"items": items}, headers={"accept-language": "es"}).json()
+    answered = [r for r in body["results"] if r["status"] == 200]
+    assert len(answered) == 2
+    for result in answered:
+        stored = client.get(f"/v1/recommendations/{result['decision_id']}")
+        assert stored.status_code == 200
+        assert stored.headers["content-language"] == "es"
+        assert stored.json() == {**result["recommendation"], "decision_id": result["decision_id"]}
