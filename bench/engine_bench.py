@@ -41,13 +41,13 @@ def scaled_rules(factor: int, into: Path) -> Path:
     stages: dict[str, list[dict[str, Any]]] = {"derive": [], "recommend": [], "adjust": []}
     reasons: dict[str, str] = {}
     for i in range(base * (factor - 1)):
-        stage = list(stages)[i % 3]
-        when = {
-            "all": [
-                {"a": {"$and": [{"t": "opinion"}, {"cancer_type": f"never_{i}"}]}},
-                {"b": {"$and": [{"t": "clinician"}, {"tumor_focus": f"never_{i}"}]}},
-            ]
-        }
+        stage = list(stages)[(i // 3) % 3]
+        # one never-matching test, on each fact type in turn: durable-rules hangs when one condition
+        # node has more than 512 distinct tests under it (docs/engine.md)
+        fact_type, field = [("opinion", "cancer_type"), ("clinician", "tumor_focus"), ("completed", "code")][
+            i % 3
+        ]
+        when: dict[str, Any] = {"all": [{"a": {"$and": [{"t": fact_type}, {field: f"never_{i}"}]}}]}
         if stage == "derive":
             then: dict[str, Any] = {"action": "derive", "fact": {"t": "filler", "n": str(i)}}
         elif stage == "recommend":

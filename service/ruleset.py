@@ -16,6 +16,7 @@ Refused at load, with the file and rule named:
 from __future__ import annotations
 
 import copy
+import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -40,6 +41,10 @@ MAX_PRI = 65535
 # Every rule of a stage waits on the stage's phase fact, and durable-rules links
 # one condition to at most 256 joins (BETA_LIST_LENGTH; more fails with error 108).
 MAX_RULES_PER_STAGE = 256
+# durable-rules builds its network from the tests of each condition, after the fact-type test; with
+# more than 512 distinct tests under one node, building the ruleset never returns (measured here).
+# Counting every distinct condition of a fact type is a bound on that from above.
+MAX_CONDITIONS_PER_FACT_TYPE = 512
 DEFAULT_PRI = 100
 THEN_KEYS = {
     "derive": {"action", "fact"},
@@ -310,7 +315,25 @@ def load_ruleset(root: Path, catalog: Catalog) -> Ruleset:
                 f"stage {stage!r} has {len(in_stage)} rules; durable-rules takes at most "
                 f"{MAX_RULES_PER_STAGE} per stage",
             )
+    _check_condition_count(rules)
     return Ruleset(rules, schema, files)
+
+
+def _check_condition_count(rules: list[Rule]) -> None:
+    seen: dict[str, set[str]] = {}
+    for rule in rules:
+        for item in rule.definition["all"]:
+            for cond in item.values():
+                fact_type = fact_type_of(cond)
+                tests = seen.setdefault(str(fact_type), set())
+                tests.add(json.dumps(cond, sort_keys=True))
+                if len(tests) > MAX_CONDITIONS_PER_FACT_TYPE:
+                    raise RuleFileError(
+                        rule.file,
+                        rule.id,
+                        f"more than {MAX_CONDITIONS_PER_FACT_TYPE} different conditions on fact type "
+                        f"{fact_type!r}: durable-rules never finishes building such a ruleset",
+                    )
 
 
 def _load_rule(

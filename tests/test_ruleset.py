@@ -7,6 +7,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -263,4 +264,34 @@ def test_more_rules_in_one_stage_than_the_engine_links_are_refused(tmp_path: Pat
     with pytest.raises(
         RuleFileError, match=r"ruleset/11-extra.yaml: rule 'extra_250': stage 'derive' has 266 rules"
     ):
+        load(root)
+
+
+def test_more_conditions_on_one_fact_type_than_the_engine_builds_are_refused(tmp_path: Path) -> None:
+    """durable-rules never returns from building a ruleset with more than 512 tests under one node."""
+    root = tmp_path / "rules"
+    shutil.copytree(RULES, root)
+    then = {
+        "derive": {"action": "derive", "fact": {"t": "extra", "n": "x"}},
+        "recommend": {"action": "recommend", "step": "support_groups", "weight": 1},
+        "adjust": {"action": "withdraw", "step": "s"},
+    }
+    reasons = {}
+    for stage, count in (("derive", 245), ("recommend", 240), ("adjust", 40)):
+        rules = []
+        for i in range(count):
+            conditions: list[dict[str, Any]] = [
+                {"a": {"$and": [{"t": "opinion"}, {"cancer_type": f"{stage}{i}"}]}}
+            ]
+            if stage == "adjust":
+                conditions.append({"s": {"t": "step"}})
+            rules.append({"id": f"{stage}_{i}", "when": {"all": conditions}, "then": then[stage]})
+            if stage == "recommend":
+                reasons[f"{stage}_{i}"] = "x"
+        (root / "ruleset" / f"x-{stage}.yaml").write_text(yaml.safe_dump({"stage": stage, "rules": rules}))
+    for text in (root / "text").glob("*.yaml"):
+        doc = yaml.safe_load(text.read_text())
+        doc["reasons"].update(reasons)
+        text.write_text(yaml.safe_dump(doc, allow_unicode=True))
+    with pytest.raises(RuleFileError, match=r"more than 512 different conditions on fact type 'opinion'"):
         load(root)
