@@ -17,7 +17,7 @@ import httpx
 
 from service.config import PROJECT_ROOT
 
-# The servers a benchmark starts accept this development key (a client with every scope).
+# The servers a benchmark starts accept this key, registered for a client `bench`.
 BENCH_KEY = "nsk_bench_" + secrets.token_urlsafe(24)
 
 
