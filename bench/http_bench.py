@@ -100,7 +100,7 @@ def main() -> None:
         # The production worker count (the image's WORKERS=2). The decision store is off here, so the
         # ratio to the floor is the engine's, the ranking's and the text's cost; the store's cost is
         # measured on its own by bench/store_bench.py.
-        with serve(BENCH_FLOOR="true", WORKERS="2", DECISION_STORE="off", AUTH_ENABLED="false") as (
+        with serve(BENCH_FLOOR="true", WORKERS="2", DECISION_STORE="off") as (
             base,
             _proc,
         ):
@@ -120,7 +120,7 @@ def main() -> None:
             print(json.dumps({"half_load": half}), flush=True)
     report = {
         "tool": "wrk 4.1.0 (-t2) and hey 0.1.4 from Debian; server: python -m service, WORKERS=2, "
-        "AUTH_ENABLED=false, "
+        "API-key authentication on, "
         "DECISION_STORE=off",
         "connections": args.connections,
         "duration_s": args.duration,

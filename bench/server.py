@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import secrets
 import socket
@@ -34,15 +35,26 @@ def free_port() -> int:
 @contextmanager
 def serve(**env: str) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
     port = free_port()
+    data_dir = tempfile.TemporaryDirectory(prefix="nextsteps-bench-")
+    # A registered client whose rate limit is far above what this machine can send, so the limiter
+    # runs on every request but never refuses one (a development key's client allows 1,000/s).
+    clients = Path(data_dir.name) / "clients.yaml"
+    key_hash = hashlib.sha256(BENCH_KEY.encode()).hexdigest()
+    clients.write_text(
+        "clients:\n  - id: bench\n    scopes: [recommend]\n"
+        "    rate_limit: {burst: 100000, per_minute: 1000000}\n"
+        f"    api_keys: ['sha256:{key_hash}']\n"
+    )
     environ = {
         **os.environ,
         "HOST": "127.0.0.1",
         "PORT": str(port),
         "LOG_LEVEL": "warning",
-        "DEV_API_KEY": BENCH_KEY,
+        "CLIENTS_FILE": str(clients),
+        "DATA_DIR": data_dir.name,
         **env,
     }
-    with tempfile.TemporaryFile() as output:
+    with data_dir, tempfile.TemporaryFile() as output:
         proc = subprocess.Popen(
             [sys.executable, "-m", "service"],
             cwd=PROJECT_ROOT,

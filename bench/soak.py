@@ -32,7 +32,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         bodies = Path(tmp) / "bodies.jsonl"
         bodies.write_text("\n".join(json.dumps(b) for b in comparisons(5000)) + "\n")
-        with serve(WORKERS="2", DECISION_STORE="off", AUTH_ENABLED="false") as (base, proc):
+        with serve(WORKERS="2", DECISION_STORE="off") as (base, proc):
             url = f"{base}/v1/recommendations"
             warm = wrk(url, bodies, args.round_seconds, 16)  # warm-up, not counted as growth
             sent, failed, start = warm["requests"], warm["non_2xx"], time.monotonic()
