@@ -211,10 +211,23 @@ def test_the_shipped_rules_load() -> None:
     assert len(ruleset.rules) == len(ruleset.by_id) > 10
 
 
-def test_the_service_does_not_start_with_a_bad_rule_file(tmp_path: Path) -> None:
-    root = rules_copy(
-        tmp_path, RECOMMEND, URGENT, "    then: {action: email_doctor, step: ask_if_safe_to_wait}"
-    )
+@pytest.mark.parametrize(
+    ("file", "old", "new", "message"),
+    [
+        (
+            RECOMMEND,
+            URGENT,
+            "    then: {action: email_doctor, step: ask_if_safe_to_wait}",
+            "ruleset/20-recommend.yaml: rule 'urgent_and_differ': unknown action 'email_doctor'",
+        ),
+        ("catalog.yaml", "  - code: other\n", "  - code: Other\n", "catalog.yaml: entry 'Other'"),
+    ],
+    ids=["bad-rule-file", "bad-catalog"],
+)
+def test_the_service_does_not_start_with_a_bad_file(
+    tmp_path: Path, file: str, old: str, new: str, message: str
+) -> None:
+    root = rules_copy(tmp_path, file, old, new)
     env = {**os.environ, "RULES_DIR": str(root), "PORT": "1"}
     result = subprocess.run(
         [sys.executable, "-m", "service"],
@@ -226,26 +239,8 @@ def test_the_service_does_not_start_with_a_bad_rule_file(tmp_path: Path) -> None
         check=False,
     )
     assert result.returncode == 2
-    assert (
-        "ruleset/20-recommend.yaml: rule 'urgent_and_differ': unknown action 'email_doctor'" in result.stderr
-    )
+    assert message in result.stderr
     assert "Traceback" not in result.stderr
-
-
-def test_the_service_does_not_start_with_a_bad_catalog(tmp_path: Path) -> None:
-    root = rules_copy(tmp_path, "catalog.yaml", "  - code: other\n", "  - code: Other\n")
-    env = {**os.environ, "RULES_DIR": str(root), "PORT": "1"}
-    result = subprocess.run(
-        [sys.executable, "-m", "service"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-    assert result.returncode == 2
-    assert "catalog.yaml: entry 'Other'" in result.stderr
 
 
 def test_more_rules_in_one_stage_than_the_engine_links_are_refused(tmp_path: Path) -> None:
