@@ -31,31 +31,24 @@ def free_port() -> int:
 
 
 @contextmanager
-def running_server(**env: str) -> Iterator[str]:
-    """Start `python -m service` on a free loopback port; yield its base URL; stop it."""
+def service_process(environ: dict[str, str], *args: str) -> Iterator[tuple[str, IO[str]]]:
+    """`python -m service ARGS` with this environment on a free loopback port, and a fresh decision store
+    unless DATA_DIR is given; yields its base URL and its output (stdout and stderr); stops it."""
     port = free_port()
-    environ = {
-        **os.environ,
-        "HOST": "127.0.0.1",
-        "PORT": str(port),
-        "LOG_LEVEL": "warning",
-        "DEV_API_KEY": DEV_KEY,
-        **env,
-    }
     base = f"http://127.0.0.1:{port}"
     with tempfile.TemporaryFile("w+") as output, tempfile.TemporaryDirectory() as data_dir:
-        environ.setdefault("DATA_DIR", data_dir)  # the decision store: a fresh SQLite file per server
+        env = {"DATA_DIR": data_dir, **environ, "HOST": "127.0.0.1", "PORT": str(port)}
         proc = subprocess.Popen(
-            [sys.executable, "-m", "service"],
+            [sys.executable, "-m", "service", *args],
             cwd=ROOT,
-            env=environ,
+            env=env,
             stdout=output,
             stderr=subprocess.STDOUT,
             text=True,
         )
         try:
             wait_ready(proc, base, output)
-            yield base
+            yield base, output
         finally:
             proc.terminate()
             try:
@@ -63,6 +56,13 @@ def running_server(**env: str) -> Iterator[str]:
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait()
+
+
+@contextmanager
+def running_server(**env: str) -> Iterator[str]:
+    """Start `python -m service` with the development key on a free loopback port; yield its base URL."""
+    with service_process({**os.environ, "LOG_LEVEL": "warning", "DEV_API_KEY": DEV_KEY, **env}) as (base, _):
+        yield base
 
 
 def wait_ready(proc: subprocess.Popen[str], base: str, output: IO[str], timeout: float = 30) -> None:

@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
-import tempfile
 import threading
 import time
 import uuid
@@ -23,7 +20,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
 from service.auth.clients import key_hash
 from service.auth.keys import new_key
-from tests.conftest import ROOT, free_port, wait_ready
+from tests.conftest import service_process
 
 
 @dataclass
@@ -39,30 +36,9 @@ class Server:
 @contextmanager
 def serve(*args: str, **env: str) -> Iterator[Server]:
     """`python -m service` on a free loopback port, its output kept for the test to read."""
-    port = free_port()
     environ = {k: v for k, v in os.environ.items() if k not in ("DEV_API_KEY", "CLIENTS_FILE")}
-    environ.update({"HOST": "127.0.0.1", "PORT": str(port), "LOG_LEVEL": "debug", **env})
-    base = f"http://127.0.0.1:{port}"
-    with tempfile.TemporaryFile("w+") as output, tempfile.TemporaryDirectory() as data_dir:
-        environ.setdefault("DATA_DIR", data_dir)  # a fresh decision store, not the checkout's data/
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "service", *args],
-            cwd=ROOT,
-            env=environ,
-            stdout=output,
-            stderr=subprocess.STDOUT,
-            text=True,
-        )
-        try:
-            wait_ready(proc, base, output)
-            yield Server(base=base, output=output)
-        finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+    with service_process({**environ, "LOG_LEVEL": "debug", **env}, *args) as (base, output):
+        yield Server(base=base, output=output)
 
 
 def clients_file(directory: Path, clients: list[dict[str, Any]]) -> Path:
