@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
@@ -35,24 +36,19 @@ async def _conflict(request: Request, exc: Exception) -> JSONResponse:
     )
 
 
-async def _step(request: Request, exc: Exception) -> JSONResponse:
-    return problem(
-        422,
-        "invalid-request",
-        "Invalid request",
-        "1 field(s) are not valid; see errors.",
-        [FieldError(field="step_code", reason="not a next step of this decision")],
-    )
+def _invalid_field(field: str, reason: str) -> Callable[[Request, Exception], Awaitable[JSONResponse]]:
+    """A handler answering 422 for one field the request validation could not judge on its own."""
 
+    async def handler(request: Request, exc: Exception) -> JSONResponse:
+        return problem(
+            422,
+            "invalid-request",
+            "Invalid request",
+            "1 field(s) are not valid; see errors.",
+            [FieldError(field=field, reason=reason)],
+        )
 
-async def _cursor(request: Request, exc: Exception) -> JSONResponse:
-    return problem(
-        422,
-        "invalid-request",
-        "Invalid request",
-        "1 field(s) are not valid; see errors.",
-        [FieldError(field="cursor", reason="not a cursor this service issued")],
-    )
+    return handler
 
 
 async def _unavailable(request: Request, exc: Exception) -> JSONResponse:
@@ -78,7 +74,9 @@ async def _off(request: Request, exc: Exception) -> JSONResponse:
 def install(app: FastAPI) -> None:
     app.add_exception_handler(DecisionNotFound, _not_found)
     app.add_exception_handler(IdempotencyConflict, _conflict)
-    app.add_exception_handler(StepNotInDecision, _step)
-    app.add_exception_handler(BadCursor, _cursor)
+    app.add_exception_handler(
+        StepNotInDecision, _invalid_field("step_code", "not a next step of this decision")
+    )
+    app.add_exception_handler(BadCursor, _invalid_field("cursor", "not a cursor this service issued"))
     app.add_exception_handler(StoreUnavailable, _unavailable)
     app.add_exception_handler(StoreOff, _off)
