@@ -1,27 +1,31 @@
-"""The adapter to durable-rules: the only module that imports ``durable``.
+"""The adapter to durable-rules: the only module that imports it.
 
 durable-rules 2.0.28 is used within what was measured safe on this machine:
-- one Host per process, with its self-rescheduling timer threads switched off
-  (they segfault the process when the engine is called from several threads);
+- its C core (``durable_rules_engine``) is driven directly. The package's Python ``Host``
+  starts self-rescheduling timer threads (they segfault the process when the engine is
+  called from several threads) and, per rule firing, builds a closure, reads the clock
+  twice and JSON-encodes the session state: about two thirds of an evaluation's time,
+  none of it needed here (docs/engine.md). The rules are still matched and fired by the
+  engine's own network; this module only hands it facts and runs the actions it schedules;
 - one thread at a time inside the engine (a lock; the C core never releases the GIL);
 - facts only, never events (an event is consumed by the first rule that fires);
 - a fresh string session id per evaluation, always deleted afterwards
   (a ruleset holds at most 1,024 live sessions);
-- exceptions raised in actions are swallowed by the engine into the session
-  state: they are caught here and raised again as EngineError;
+- an exception raised in an action is kept, the remaining scheduled actions are completed
+  without running, and the evaluation then raises EngineError;
 - delete_state aborts the process (SIGABRT) for a session in which no action
   ever ran: every session starts with a fact that a built-in rule fires on.
 """
 
 from __future__ import annotations
 
-import contextlib
 import itertools
+import json
 import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
-from durable.engine import Host, MessageNotHandledException
+import durable_rules_engine as core
 
 from service.exceptions import EngineError
 
@@ -34,74 +38,28 @@ OPEN_RULE = "__session_open"
 OPEN_FACT: Fact = {"t": OPEN_RULE}
 
 
-class _QuietHost(Host):  # type: ignore[misc]
-    """A Host without timer threads, binding each rule's action by its name."""
+# What durable_rules_engine.assert_facts answers first: 0 some rule may fire, 1 no rule waits for
+# these facts (they are kept all the same), 2 a fact the session already holds.
+ASSERTED, NOT_HANDLED, OBSERVED = 0, 1, 2
 
-    def __init__(self, definitions: dict[str, Any], bind: Callable[[str], Callable[[Any], None]]) -> None:
-        self._bind = bind
-        super().__init__(definitions)
 
-    def _run(self) -> None:
-        """No dispatch or timer threads: this service never uses timers or queued work."""
-
-    def get_action(self, action_name: str) -> Callable[[Any], None]:
-        return self._bind(action_name)
+def _encode(facts: Iterable[Fact], sid: str) -> str:
+    return json.dumps([{**fact, "sid": sid} for fact in facts], ensure_ascii=False)
 
 
 class RulesEngine:
     """One durable-rules ruleset, evaluated one batch sequence at a time."""
 
     def __init__(self, name: str, definition: dict[str, Any], aliases: Mapping[str, Sequence[str]]) -> None:
-        self._name = name
-        self._aliases = aliases
+        self._aliases = {rule_id: tuple(names) for rule_id, names in aliases.items()}
         self._lock = threading.Lock()
         self._sids = itertools.count(1)
-        self._handler: FireHandler | None = None
-        self._error: BaseException | None = None
-        self._pending: list[Fact] = []
-        self._seen: set[tuple[tuple[str, Any], ...]] = set()
-        opener = {"all": [{"o": {"t": OPEN_RULE}}], "run": OPEN_RULE}
-        self._host = _QuietHost({name: {**definition, OPEN_RULE: opener}}, self._action_for)
-
-    def _action_for(self, rule_id: str) -> Callable[[Any], None]:
-        if rule_id == OPEN_RULE:
-            return _opened
-        aliases = tuple(self._aliases[rule_id])
-
-        def action(c: Any) -> None:
-            self._fire(rule_id, aliases, c)
-
-        return action
-
-    def _fire(self, rule_id: str, aliases: Sequence[str], c: Any) -> None:
-        if self._error is not None or self._handler is None:
-            return
-        try:
-            self._pending.extend(self._handler(rule_id, {alias: c._m[alias] for alias in aliases}))
-        except BaseException as exc:  # the engine would swallow it; keep it for evaluate()
-            self._error = exc
-
-    def _assert(self, sid: str, batch: Sequence[Fact]) -> None:
-        """Assert one batch, then what its firings produced, batch by batch, until nothing new comes.
-
-        Facts produced by actions are asserted together after the firing round rather than one
-        by one from inside each action: one call into the engine instead of one per fact, with
-        the same forward chaining.
-        """
-        while self._error is None:
-            fresh = {}
-            for fact in batch:  # facts are a set: the engine refuses a fact it has already seen
-                key = tuple(sorted(fact.items()))
-                if key not in self._seen:
-                    self._seen.add(key)
-                    fresh[key] = fact
-            if not fresh:
-                return
-            self._pending = []
-            # MessageNotHandled: no rule waits for these facts (yet); they are kept all the same.
-            with contextlib.suppress(MessageNotHandledException):
-                self._host.assert_facts(self._name, [{**fact, "sid": sid} for fact in fresh.values()])
-            batch = self._pending
+        # The engine takes the conditions; the actions stay here, by rule id ("run" is the Host's key).
+        rules = {
+            rule_id: {k: v for k, v in rule.items() if k != "run"} for rule_id, rule in definition.items()
+        }
+        rules[OPEN_RULE] = {"all": [{"o": {"t": OPEN_RULE}}]}
+        self._handle: int = core.create_ruleset(name, json.dumps(rules, ensure_ascii=False))
 
     def evaluate(self, batches: Sequence[Sequence[Fact]], handler: FireHandler) -> None:
         """Assert each batch of facts in turn in a fresh session, running every rule that fires.
@@ -110,22 +68,62 @@ class RulesEngine:
         so the stage's rules see every other fact of the batch.
         """
         with self._lock:
-            sid = f"e{next(self._sids)}"
-            self._handler, self._error, self._seen = handler, None, set()
+            session = _Session(self._handle, f"e{next(self._sids)}", self._aliases, handler)
             try:
                 for batch in [[OPEN_FACT, *batches[0]], *batches[1:]] if batches else [[OPEN_FACT]]:
-                    self._assert(sid, batch)
-                state = self._host.get_state(self._name, sid)
-            except Exception as exc:
+                    session.run(batch)
+            except core.error as exc:
                 raise EngineError(f"rules engine failed: {type(exc).__name__}") from exc
             finally:
-                self._handler, self._pending = None, []
-                self._host.delete_state(self._name, sid)
-            if self._error is not None:
-                raise EngineError(f"a rule action failed: {type(self._error).__name__}") from self._error
-            if "exception" in state:
-                raise EngineError("a rule action failed inside the engine")
+                core.delete_state(self._handle, session.sid)
+            if session.error is not None:
+                raise EngineError(f"a rule action failed: {type(session.error).__name__}") from session.error
 
 
-def _opened(c: Any) -> None:
-    """The built-in opening rule's action: running at all is its whole purpose."""
+class _Session:
+    """One evaluation's session: its facts, the actions the engine schedules, the first action error."""
+
+    def __init__(
+        self, handle: int, sid: str, aliases: Mapping[str, tuple[str, ...]], handler: FireHandler
+    ) -> None:
+        self.handle, self.sid, self.aliases, self.handler = handle, sid, aliases, handler
+        self.error: BaseException | None = None
+        self.seen: set[tuple[tuple[str, Any], ...]] = set()
+
+    def run(self, batch: Sequence[Fact]) -> None:
+        """Assert one batch, then what its firings produced, batch by batch, until nothing new comes.
+
+        Facts produced by actions are asserted together after the firing round rather than one
+        by one from inside each action: one call into the engine instead of one per fact, with
+        the same forward chaining.
+        """
+        while self.error is None:
+            fresh = {}
+            for fact in batch:  # facts are a set: the engine refuses a fact it has already seen
+                key = tuple(sorted(fact.items()))
+                if key not in self.seen:
+                    self.seen.add(key)
+                    fresh[key] = fact
+            if not fresh:
+                return
+            code, state = core.assert_facts(self.handle, _encode(fresh.values(), self.sid))
+            if code == OBSERVED:
+                raise EngineError("the engine already held a fact asserted as new")
+            batch = self.fire_scheduled(state)
+
+    def fire_scheduled(self, state: int) -> list[Fact]:
+        """Run, in the engine's order, every action it has scheduled; returns the facts they assert."""
+        produced: list[Fact] = []
+        started = core.start_action_for_state(self.handle, state)
+        message = started[1] if started else None
+        while message:
+            rule_id, matched = next(iter(json.loads(message).items()))
+            if rule_id != OPEN_RULE and self.error is None:
+                try:
+                    produced.extend(
+                        self.handler(rule_id, {alias: matched[alias] for alias in self.aliases[rule_id]})
+                    )
+                except Exception as exc:  # kept; the scheduled actions still complete, unrun
+                    self.error = exc
+            message = core.complete_and_start_action(self.handle, state)
+        return produced

@@ -77,7 +77,7 @@ class BodyLimits:
         )
 
 
-def require_json(request: Request) -> None:
+async def require_json(request: Request) -> None:  # async: no worker-thread hop
     """Route dependency: a request with a body must send it as JSON."""
     if request.method in BODY_METHODS and not is_json(request.headers.get("content-type", "")):
         raise UnsupportedMediaType()

@@ -1,4 +1,8 @@
-"""Route dependencies, as Annotated aliases so route signatures read like prose."""
+"""Route dependencies, as Annotated aliases so route signatures read like prose.
+
+They are `async def` although none awaits: FastAPI runs a plain `def` dependency in a worker thread,
+a thread hop per dependency per request that cost more than the rules engine itself (bench/http_bench.py).
+"""
 
 from typing import Annotated, Any
 
@@ -11,7 +15,7 @@ from service.decisions.service import DecisionLog
 from service.recommender import Recommender
 
 
-def get_recommender(request: Request) -> Recommender:
+async def get_recommender(request: Request) -> Recommender:
     recommender: Recommender = request.app.state.recommender
     return recommender
 
@@ -28,7 +32,7 @@ AcceptLanguage = Annotated[
 ]
 
 
-def get_client(request: Request) -> Client:
+async def get_client(request: Request) -> Client:
     """The client the authentication middleware let in (service.auth.middleware)."""
     client: Client | None = getattr(request.state, "client", None)
     if client is None:  # a public route asked for a client: there is none
@@ -45,7 +49,7 @@ class ScopeRequired:
     def __init__(self, scope: Scope) -> None:
         self.scope = scope
 
-    def __call__(self, client: CurrentClient) -> Client:
+    async def __call__(self, client: CurrentClient) -> Client:
         if not client.has(self.scope):
             raise HTTPException(
                 403,
@@ -61,7 +65,7 @@ def require_scope(scope: Scope) -> Any:
     return Depends(ScopeRequired(scope))
 
 
-def get_decision_log(request: Request) -> DecisionLog | None:
+async def get_decision_log(request: Request) -> DecisionLog | None:
     """The decision log, or None when DECISION_STORE=off."""
     log: DecisionLog | None = request.app.state.decisions
     return log
@@ -76,7 +80,7 @@ def client_of(request: Request) -> str | None:
 DecisionLogDep = Annotated[DecisionLog | None, Depends(get_decision_log)]
 
 
-def require_decision_log(request: Request) -> DecisionLog:
+async def require_decision_log(request: Request) -> DecisionLog:
     """The decision log; the decision endpoints answer 503 when DECISION_STORE=off."""
     log: DecisionLog | None = request.app.state.decisions
     if log is None:
