@@ -26,6 +26,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 import durable_rules_engine as core
+from pydantic_core import from_json, to_json
 
 from service.exceptions import EngineError
 
@@ -44,7 +45,8 @@ ASSERTED, NOT_HANDLED, OBSERVED = 0, 1, 2
 
 
 def _encode(facts: Iterable[Fact], sid: str) -> str:
-    return json.dumps([{**fact, "sid": sid} for fact in facts], ensure_ascii=False)
+    # pydantic-core's encoder and parser (already here with pydantic): 4x and 2x the standard library's
+    return to_json([{**fact, "sid": sid} for fact in facts]).decode()
 
 
 class RulesEngine:
@@ -88,7 +90,7 @@ class _Session:
     ) -> None:
         self.handle, self.sid, self.aliases, self.handler = handle, sid, aliases, handler
         self.error: BaseException | None = None
-        self.seen: set[tuple[tuple[str, Any], ...]] = set()
+        self.seen: set[frozenset[tuple[str, Any]]] = set()
 
     def run(self, batch: Sequence[Fact]) -> None:
         """Assert one batch, then what its firings produced, batch by batch, until nothing new comes.
@@ -100,7 +102,7 @@ class _Session:
         while self.error is None:
             fresh = {}
             for fact in batch:  # facts are a set: the engine refuses a fact it has already seen
-                key = tuple(sorted(fact.items()))
+                key = frozenset(fact.items())
                 if key not in self.seen:
                     self.seen.add(key)
                     fresh[key] = fact
@@ -117,7 +119,7 @@ class _Session:
         started = core.start_action_for_state(self.handle, state)
         message = started[1] if started else None
         while message:
-            rule_id, matched = next(iter(json.loads(message).items()))
+            rule_id, matched = next(iter(from_json(message).items()))
             if rule_id != OPEN_RULE and self.error is None:
                 try:
                     produced.extend(

@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+from functools import cache
 from pathlib import Path
 
 from prometheus_client import (
@@ -22,12 +23,31 @@ from prometheus_client import (
     Histogram,
     generate_latest,
     multiprocess,
+    values,
 )
 
 MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
 CONTENT_TYPE = CONTENT_TYPE_LATEST
 UNMATCHED_ROUTE = "unmatched"
 METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+_pid = os.getpid()
+
+
+def _process_id() -> int:
+    """This process's id, read once (and again after a fork). In multiprocess mode prometheus_client
+    asks for it on every write to check for a fork; each ask is a system call, about 25 per answer."""
+    return _pid
+
+
+def _forked() -> None:
+    global _pid
+    _pid = os.getpid()
+
+
+os.register_at_fork(after_in_child=_forked)
+# Before any metric below exists: every sample of this process must go through one value class.
+if values.ValueClass is not values.MutexValue:  # multiprocess mode, chosen when prometheus_client loaded
+    values.ValueClass = values.MultiProcessValue(_process_id)  # type: ignore[no-untyped-call]
 
 HTTP_REQUESTS = Counter(
     "nextsteps_http_requests_total", "HTTP requests answered.", ["method", "route", "status"]
@@ -51,17 +71,35 @@ def method_label(method: str) -> str:
     return method if method in METHODS else "other"
 
 
-def observe_request(method: str, route: str, status: int, seconds: float) -> None:
+# Each labelled series, looked up once: `labels()` takes a lock and builds a key on every call, and a
+# recommendation counts about 20 series. The label values are bounded (see the module's docstring).
+@cache
+def _request_series(method: str, route: str, status: int) -> tuple[Counter, Histogram]:
     labels = (method_label(method), route, str(status))
-    HTTP_REQUESTS.labels(*labels).inc()
-    HTTP_SECONDS.labels(*labels).observe(seconds)
+    return HTTP_REQUESTS.labels(*labels), HTTP_SECONDS.labels(*labels)
+
+
+@cache
+def _rule_series(rule: str) -> Counter:
+    return RULE_FIRINGS.labels(rule)
+
+
+@cache
+def _step_series(code: str) -> Counter:
+    return NEXT_STEPS.labels(code)
+
+
+def observe_request(method: str, route: str, status: int, seconds: float) -> None:
+    requests, duration = _request_series(method_label(method), route, status)
+    requests.inc()
+    duration.observe(seconds)
 
 
 def observe_answer(rules_fired: list[str], step_codes: list[str]) -> None:
     for rule in rules_fired:
-        RULE_FIRINGS.labels(rule).inc()
+        _rule_series(rule).inc()
     for code in step_codes:
-        NEXT_STEPS.labels(code).inc()
+        _step_series(code).inc()
 
 
 def exposition() -> bytes:

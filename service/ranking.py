@@ -2,26 +2,27 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from functools import lru_cache
+
 from service.actions import Outcome, StepState
 from service.catalog import Catalog, LanguageText
 from service.models import NextStep, Reason, Resource
+from service.ruleset import Ruleset
 
 PLACEHOLDER = "{cancer}"
+# Rendered step text kept per (language, step, cancer types named): static catalog text, not answers.
+STEP_TEXT_CACHE = 4096
 
 
-def cancer_names(text: LanguageText, codes: list[str]) -> str:
+def cancer_names(text: LanguageText, codes: list[str] | tuple[str, ...]) -> str:
     """Cancer types in plain words: "breast cancer or lymphoma"."""
     return text.joiner_or.join(text.cancer_types[code] for code in codes)
 
 
-def rank(outcome: Outcome, catalog: Catalog) -> list[StepState]:
-    """Steps still on the list, highest weight first; ties keep catalog order."""
-    order = {code: i for i, code in enumerate(catalog.step_codes)}
-    live = [s for s in outcome.steps.values() if s.withdrawn_by is None]
-    return sorted(live, key=lambda s: (-s.weight, order[s.code]))
-
-
-def resources_for(code: str, catalog: Catalog, text: LanguageText, cancer_types: list[str]) -> list[Resource]:
+def resources_for(
+    code: str, catalog: Catalog, text: LanguageText, cancer_types: list[str] | tuple[str, ...]
+) -> list[Resource]:
     entry = catalog.step(code)
     found: list[Resource] = []
     if entry.per_cancer_type:
@@ -33,33 +34,71 @@ def resources_for(code: str, catalog: Catalog, text: LanguageText, cancer_types:
     return found
 
 
-def render(outcome: Outcome, catalog: Catalog, lang: str, cancer_types: list[str]) -> list[NextStep]:
-    """The ranked list with its text, reasons and resources."""
-    text = catalog.texts[lang]
-    cancer = cancer_names(text, cancer_types)
-    order = {rule.id: rule.order for rule in outcome.ruleset.rules}
-    steps: list[NextStep] = []
-    for position, state in enumerate(rank(outcome, catalog), start=1):
-        words = text.steps[state.code]
-        reasons = []
-        for placement in sorted(state.placements, key=lambda p: order[p.rule]):
-            named = placement.params.get("cancer_type")
-            reason_cancer = cancer_names(text, named) if named else cancer
-            reasons.append(
-                Reason(
-                    rule=placement.rule, text=text.reasons[placement.rule].replace(PLACEHOLDER, reason_cancer)
+@dataclass(frozen=True)
+class StepWords:
+    """One step's text for one language and set of cancer types."""
+
+    title: str
+    summary: str
+    details: str
+    questions: tuple[str, ...]
+    resources: tuple[Resource, ...]
+
+
+class Renderer:
+    """Ranks an outcome's steps and adds their text, reasons and links; built once per ruleset."""
+
+    def __init__(self, catalog: Catalog, ruleset: Ruleset) -> None:
+        self.catalog = catalog
+        self.step_order = {code: i for i, code in enumerate(catalog.step_codes)}
+        self.rule_order = {rule.id: rule.order for rule in ruleset.rules}
+        self.words = lru_cache(maxsize=STEP_TEXT_CACHE)(self._words)
+
+    def rank(self, outcome: Outcome) -> list[StepState]:
+        """Steps still on the list, highest weight first; ties keep catalog order."""
+        live = [s for s in outcome.steps.values() if s.withdrawn_by is None]
+        return sorted(live, key=lambda s: (-s.weight, self.step_order[s.code]))
+
+    def _words(self, lang: str, code: str, cancer_types: tuple[str, ...]) -> StepWords:
+        text = self.catalog.texts[lang]
+        words = text.steps[code]
+        cancer = cancer_names(text, cancer_types)
+        return StepWords(
+            title=words.title.replace(PLACEHOLDER, cancer),
+            summary=words.summary.replace(PLACEHOLDER, cancer),
+            details=words.details.replace(PLACEHOLDER, cancer),
+            questions=tuple(q.replace(PLACEHOLDER, cancer) for q in words.questions),
+            resources=tuple(resources_for(code, self.catalog, text, cancer_types)),
+        )
+
+    def render(self, outcome: Outcome, lang: str, cancer_types: list[str]) -> list[NextStep]:
+        """The ranked list with its text, reasons and resources."""
+        text = self.catalog.texts[lang]
+        named_types = tuple(cancer_types)
+        cancer = cancer_names(text, named_types)
+        steps: list[NextStep] = []
+        for position, state in enumerate(self.rank(outcome), start=1):
+            words = self.words(lang, state.code, named_types)
+            reasons = []
+            for placement in sorted(state.placements, key=lambda p: self.rule_order[p.rule]):
+                named = placement.params.get("cancer_type")
+                reason_cancer = cancer_names(text, named) if named else cancer
+                reasons.append(
+                    Reason(
+                        rule=placement.rule,
+                        text=text.reasons[placement.rule].replace(PLACEHOLDER, reason_cancer),
+                    )
+                )
+            steps.append(
+                NextStep(
+                    rank=position,
+                    code=state.code,
+                    title=words.title,
+                    summary=words.summary,
+                    details=words.details,
+                    questions_to_ask=list(words.questions),
+                    reasons=reasons,
+                    resources=list(words.resources),
                 )
             )
-        steps.append(
-            NextStep(
-                rank=position,
-                code=state.code,
-                title=words.title.replace(PLACEHOLDER, cancer),
-                summary=words.summary.replace(PLACEHOLDER, cancer),
-                details=words.details.replace(PLACEHOLDER, cancer),
-                questions_to_ask=[q.replace(PLACEHOLDER, cancer) for q in words.questions],
-                reasons=reasons,
-                resources=resources_for(state.code, catalog, text, cancer_types),
-            )
-        )
-    return steps
+        return steps

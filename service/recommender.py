@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from service.actions import Outcome
@@ -11,7 +11,7 @@ from service.engine import RulesEngine
 from service.facts import Fact, cancer_types_named, to_facts
 from service.metrics import ENGINE_SECONDS
 from service.models import RecommendationRequest, RecommendationResponse, RulesetRef
-from service.ranking import render
+from service.ranking import Renderer
 from service.ruleset import STAGES, Ruleset, load_ruleset
 
 RULESET_NAME = "nextsteps"
@@ -32,6 +32,12 @@ class Recommender:
     ruleset: Ruleset
     engine: RulesEngine
     ref: RulesetRef
+    renderer: Renderer = field(init=False)
+    rule_order: dict[str, int] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.renderer = Renderer(self.catalog, self.ruleset)
+        self.rule_order = {rule.id: rule.order for rule in self.ruleset.rules}
 
     @classmethod
     def load(cls, rules_dir: Path) -> Recommender:
@@ -51,12 +57,11 @@ class Recommender:
 
     def recommend(self, request: RecommendationRequest, lang: str = DEFAULT_LANG) -> RecommendationResponse:
         outcome = self.evaluate(request)
-        order = {rule.id: rule.order for rule in self.ruleset.rules}
         return RecommendationResponse(
-            next_steps=render(outcome, self.catalog, lang, cancer_types_named(request)),
+            next_steps=self.renderer.render(outcome, lang, cancer_types_named(request)),
             discordances=[kind for kind in DISCORDANCE_ORDER if kind in outcome.discordances],  # type: ignore[misc]
             consensus="disagree" if outcome.discordances else "agree",
             ruleset=self.ref,
-            rules_fired=sorted(outcome.fired, key=order.__getitem__),
+            rules_fired=sorted(outcome.fired, key=self.rule_order.__getitem__),
             disclaimer=self.catalog.texts[lang].disclaimer,
         )

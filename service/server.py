@@ -8,16 +8,34 @@ worker to stop; a worker stops accepting, finishes the requests in flight (for a
 
 from __future__ import annotations
 
+import gc
 import sys
 
 import uvicorn
+from fastapi import FastAPI
 from uvicorn.supervisors import Multiprocess
 
 from service import metrics
 from service.config import Settings
 from service.logs import log_config
 
-APP = "service.main:create_app"
+APP = "service.server:worker_app"
+
+
+def worker_app() -> FastAPI:
+    """The app as each worker serves it, with everything built at start-up frozen out of the collector.
+
+    A request allocates short-lived objects; every so many, Python's collector runs a full pass over
+    every object alive, the app's hundreds of thousands included: pauses of tens of milliseconds
+    (p99 under load 71 ms, 14 ms frozen; python -m bench.http_bench). gc.freeze() keeps what exists
+    now out of those passes; it is never freed, as the app lives as long as the worker.
+    """
+    from service.main import create_app  # in the worker only: the supervisor never builds the app
+
+    app = create_app()
+    gc.collect()
+    gc.freeze()
+    return app
 
 
 def serve(settings: Settings) -> int:
