@@ -400,8 +400,10 @@ class DecisionLog:
         entries: list[tuple[str, Outcome, ReasonCode | None]],
         client_id: str | None = None,
         now: datetime | None = None,
+        owner: str | None = None,
     ) -> int:
-        """CDS Hooks feedback as (card uuid, outcome, reason): kept for the cards we made; how many kept."""
+        """CDS Hooks feedback as (card uuid, outcome, reason): kept for the cards we made (with owner: for
+        that client's decisions only, as for the REST feedback); returns how many were kept."""
         cards: dict[uuid.UUID, tuple[Outcome, ReasonCode | None]] = {}
         for card, outcome, reason in entries:
             try:
@@ -411,11 +413,14 @@ class DecisionLog:
         if not cards:
             return 0
         with self.store.session() as session:
-            steps = session.execute(
-                select(DecisionStep.card_uuid, DecisionStep.decision_id, DecisionStep.code).where(
-                    DecisionStep.card_uuid.in_(list(cards))
+            query = select(DecisionStep.card_uuid, DecisionStep.decision_id, DecisionStep.code).where(
+                DecisionStep.card_uuid.in_(list(cards))
+            )
+            if owner is not None:  # another client's cards are ignored, like cards that are not ours
+                query = query.join(Decision, Decision.id == DecisionStep.decision_id).where(
+                    Decision.client_id == owner
                 )
-            ).all()
+            steps = session.execute(query).all()
             for shown, decision_id, code in steps:
                 if shown is None:
                     continue

@@ -55,3 +55,32 @@ def test_a_client_reads_and_rates_only_its_own_decisions(tmp_path: Path) -> None
         assert report_b["decisions"] == 1 and all(s["feedback"]["done"] == 0 for s in report_b["steps"])
         report_all = http.get("/v1/decisions/report", headers=auditor.headers).json()
         assert report_all["decisions"] == 2
+
+
+def test_cds_hooks_card_feedback_counts_only_for_the_callers_own_cards(tmp_path: Path) -> None:
+    from tests.api.routes.test_cds_hooks import CALL, hook_call
+
+    ehr_a, ehr_b = ApiKey(), ApiKey()
+    path = clients_file(
+        tmp_path,
+        [
+            {"id": "ehr-a", "scopes": ["recommend", "feedback", "decisions:read"], "api_keys": [ehr_a.hash]},
+            {"id": "ehr-b", "scopes": ["recommend", "feedback", "decisions:read"], "api_keys": [ehr_b.hash]},
+        ],
+    )
+    with serve(CLIENTS_FILE=str(path)) as server, httpx.Client(base_url=server.base, timeout=30) as http:
+        card = http.post(CALL, json=hook_call(), headers=ehr_a.headers).json()["cards"][0]
+        feedback = {
+            "feedback": [
+                {"card": card["uuid"], "outcome": "accepted", "outcomeTimestamp": "2026-11-25T10:00:00Z"}
+            ]
+        }
+
+        def helpful() -> int:
+            report = http.get("/v1/decisions/report", headers=ehr_a.headers).json()
+            return sum(s["feedback"]["helpful"] for s in report["steps"])
+
+        assert http.post(f"{CALL}/feedback", json=feedback, headers=ehr_b.headers).status_code == 200
+        assert helpful() == 0  # another client's card: ignored, as an unknown card is
+        assert http.post(f"{CALL}/feedback", json=feedback, headers=ehr_a.headers).status_code == 200
+        assert helpful() == 1

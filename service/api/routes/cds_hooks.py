@@ -11,7 +11,14 @@ from fastapi.routing import APIRoute
 from starlette.concurrency import run_in_threadpool
 
 from service import cds_hooks, feedback_metrics
-from service.api.deps import AcceptLanguage, DecisionLogDep, RecommenderDep, client_of, require_scope
+from service.api.deps import (
+    AcceptLanguage,
+    DecisionLogDep,
+    RecommenderDep,
+    client_of,
+    owner_of,
+    require_scope,
+)
 from service.cds_hooks import SERVICE_ID, CdsRequest, CdsResponse, Discovery, Feedback
 from service.decisions import cds_feedback
 from service.decisions.service import card_uuid
@@ -134,6 +141,8 @@ async def feedback(
     _known(service_id)
     if decisions is not None:  # first, so a retry after a 503 is not counted twice
         entries = cds_feedback.entries(body.feedback)
-        await run_in_threadpool(decisions.add_card_feedback, entries, client_of(request))
+        await run_in_threadpool(
+            decisions.add_card_feedback, entries, client_of(request), None, owner_of(request)
+        )
     feedback_metrics.count(service_id, body.feedback)
     return Response(status_code=200)
