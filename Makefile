@@ -26,7 +26,7 @@ purge: $(BIN)/.installed ## delete decisions older than DECISION_RETENTION_DAYS,
 	$(BIN)/python -m service.purge
 
 bench-store: $(BIN)/.installed ## recommendations per second: decision store on SQLite, on PostgreSQL, and off
-	$(BIN)/python bench/store_bench.py
+	$(BIN)/python -m bench.store_bench
 
 lint: $(BIN)/.installed
 	$(BIN)/ruff check service tests bench

@@ -82,9 +82,12 @@ def main() -> None:
             "### Engine path, before and after cutting our own overhead",
             "",
             "`bench/engine_instructions.sh` counts instructions per evaluation with callgrind "
-            "(repeatable on a busy machine). What changed: facts produced by rule actions are "
-            "asserted in one batch per firing round instead of one call per fact, facts are "
-            "deduplicated per session, and the first phase fact travels with the input facts.",
+            "(repeatable on a busy machine). What changed, first: facts produced by rule actions "
+            "are asserted in one batch per firing round instead of one call per fact, facts are "
+            "deduplicated per session, and the first phase fact travels with the input facts. "
+            "Then: the adapter drives durable-rules' C core itself instead of its Python Host "
+            "(which built a closure, read the clock and JSON-encoded the session state on every "
+            "firing), and encodes facts and parses the engine's messages with pydantic-core.",
             "",
             "| | instructions per evaluation |",
             "|---|---|",
@@ -117,6 +120,26 @@ def main() -> None:
             f"statuses {half['statuses']}.",
             "",
         ]
+        history = load("http-history.json") or {}
+        if history:
+            now = {
+                "floor_rps": http["max_rps_floor"],
+                "recommendations_rps": http["max_rps_recommendations"],
+                "ratio": http["ratio_to_floor"],
+                "p99_half_load_ms": half["p99_ms"],
+            }
+            out += [
+                "Over time (what changed is in `docs/engine.md` and the commit messages):",
+                "",
+                "| | floor requests/s | recommendations requests/s | ratio | p99 at half load, ms |",
+                "|---|---|---|---|---|",
+                *(
+                    f"| {label} | {h['floor_rps']} | {h['recommendations_rps']} | {h['ratio']} "
+                    f"| {h['p99_half_load_ms']} |"
+                    for label, h in {**history, "this run (make bench)": now}.items()
+                ),
+                "",
+            ]
     if batch := load("batch.json"):
         out += [
             "## Batch: POST /v1/recommendations:batch",

@@ -1,9 +1,10 @@
 """Recommendations per second over loopback: decision store on SQLite, on PostgreSQL, and switched off.
 
-    python bench/store_bench.py [--requests 2000] [--concurrency 16] [--postgres postgresql://...]
+    python -m bench.store_bench [--requests 2000] [--concurrency 16] [--postgres postgresql://...]
 
-Each mode starts `python -m service` (one process) on a free port, warms it up, then sends --requests POST
-/v1/recommendations with --concurrency in flight and reports requests per second and latency percentiles.
+Each mode starts `python -m service` (one worker, through bench/server.py) on a free port, warms it up,
+then sends --requests POST /v1/recommendations with --concurrency in flight and reports requests per
+second and latency percentiles.
 PostgreSQL is a fresh, uniquely named database on the given server, dropped afterwards.
 DECISION_STORE=off disables the decision log (no audit trail): it exists to measure the log's cost.
 """
@@ -13,24 +14,19 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
-import socket
 import statistics
-import subprocess
 import sys
-import tempfile
 import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 
 import httpx
 import psycopg
 from psycopg import sql
 
-ROOT = Path(__file__).resolve().parent.parent
-BENCH_KEY = "nsk_dev_bench_" + "b" * 24  # a development key for the server this script starts
+from bench.server import auth_headers, serve
+
 BODY = {
     "opinions": [
         {
@@ -46,42 +42,6 @@ BODY = {
         },
     ],
 }
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-@contextmanager
-def server(env: dict[str, str]) -> Iterator[str]:
-    port = free_port()
-    environ = {
-        **os.environ,
-        "HOST": "127.0.0.1",
-        "PORT": str(port),
-        "LOG_LEVEL": "warning",
-        "DEV_API_KEY": BENCH_KEY,
-        **env,
-    }
-    proc = subprocess.Popen([sys.executable, "-m", "service"], cwd=ROOT, env=environ)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"{base}/readyz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError("server did not start")
-            time.sleep(0.1)
-        yield base
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
 
 
 @contextmanager
@@ -103,7 +63,7 @@ async def load(base: str, requests: int, concurrency: int) -> tuple[float, list[
     for i in range(requests):
         queue.put_nowait(i)
     limits = httpx.Limits(max_connections=concurrency)
-    headers = {"Authorization": f"Bearer {BENCH_KEY}"}
+    headers = auth_headers()
     async with httpx.AsyncClient(base_url=base, timeout=60, limits=limits, headers=headers) as client:
 
         async def worker() -> None:
@@ -122,7 +82,7 @@ async def load(base: str, requests: int, concurrency: int) -> tuple[float, list[
 
 
 def measure(name: str, env: dict[str, str], requests: int, concurrency: int) -> dict[str, object]:
-    with server(env) as base:
+    with serve(WORKERS="1", **env) as (base, _proc):
         asyncio.run(load(base, min(200, requests), concurrency))  # warm-up
         rate, latencies = asyncio.run(load(base, requests, concurrency))
     cuts = statistics.quantiles(latencies, n=100)
@@ -148,8 +108,8 @@ def main() -> int:
     args = parser.parse_args()
     results = []
     results.append(measure("off", {"DECISION_STORE": "off"}, args.requests, args.concurrency))
-    with tempfile.TemporaryDirectory() as data_dir:
-        results.append(measure("sqlite", {"DATA_DIR": data_dir}, args.requests, args.concurrency))
+    # SQLite, in the temporary DATA_DIR that bench/server.py gives each server
+    results.append(measure("sqlite", {}, args.requests, args.concurrency))
     with postgres_database(args.postgres) as url:
         results.append(measure("postgresql", {"DATABASE_URL": url}, args.requests, args.concurrency))
     print()

@@ -33,7 +33,7 @@ class Recorder:
         return ()
 
 
-def test_the_host_starts_no_timer_threads() -> None:
+def test_the_engine_starts_no_threads() -> None:
     before = set(threading.enumerate())
     engine({"r": {"all": [{"a": {"t": "x"}}], "run": "r"}}, {"r": ["a"]})
     assert set(threading.enumerate()) == before
