@@ -20,7 +20,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from bench.server import auth_headers, serve
+from bench.server import auth_headers, cpu_seconds, process_tree, serve
 from bench.workload import comparisons
 from service.config import PROJECT_ROOT
 
@@ -36,7 +36,11 @@ def _ms(text: str) -> float:
     return round(float(match.group(1)) * UNITS[match.group(2)], 3)
 
 
-def wrk(url: str, bodies: Path, duration: int, connections: int) -> dict[str, Any]:
+def wrk(
+    url: str, bodies: Path, duration: int, connections: int, server: list[int] | None = None
+) -> dict[str, Any]:
+    """One wrk run; with the server's pids, also its CPU time per request (user + system, all processes)."""
+    cpu_before = cpu_seconds(server) if server else 0.0
     env = {**os.environ, "BODIES": str(bodies), "AUTHORIZATION": auth_headers().get("Authorization", "")}
     out = subprocess.run(
         ["wrk", "-t2", f"-c{connections}", f"-d{duration}s", "--latency", "-s", str(LUA), url],
@@ -45,15 +49,20 @@ def wrk(url: str, bodies: Path, duration: int, connections: int) -> dict[str, An
         check=True,
         env=env,
     ).stdout
+    cpu = cpu_seconds(server) - cpu_before if server else None
     latency = dict(re.findall(r"^\s+(50|75|90|99)%\s+(\S+)$", out, re.M))
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
-    return {
+    requests = int(re.search(r"(\d+) requests in", out).group(1))  # type: ignore[union-attr]
+    result = {
         "requests_per_second": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),  # type: ignore[union-attr]
-        "requests": int(re.search(r"(\d+) requests in", out).group(1)),  # type: ignore[union-attr]
+        "requests": requests,
         "p50_ms": _ms(latency["50"]),
         "p99_ms": _ms(latency["99"]),
         "non_2xx": int(errors.group(1)) if errors else 0,
     }
+    if cpu is not None:
+        result["server_cpu_us_per_request"] = round(cpu / requests * 1e6, 1)
+    return result
 
 
 def hey(url: str, body: Path, duration: int, rate: float, workers: int = 8) -> dict[str, Any]:
@@ -102,13 +111,14 @@ def main() -> None:
         # measured on its own by bench/store_bench.py.
         with serve(BENCH_FLOOR="true", WORKERS="2", DECISION_STORE="off") as (
             base,
-            _proc,
+            proc,
         ):
             wrk(f"{base}/v1/recommendations", bodies, 3, args.connections)  # warm-up
+            server = process_tree(proc.pid)  # the supervisor and its workers, all started by now
             rounds = []
             for _ in range(2):  # alternate, so drift on a shared machine hits both alike
-                floor = wrk(f"{base}/bench/floor", bodies, args.duration, args.connections)
-                real = wrk(f"{base}/v1/recommendations", bodies, args.duration, args.connections)
+                floor = wrk(f"{base}/bench/floor", bodies, args.duration, args.connections, server)
+                real = wrk(f"{base}/v1/recommendations", bodies, args.duration, args.connections, server)
                 rounds.append({"floor": floor, "recommendations": real})
                 print(json.dumps(rounds[-1]), flush=True)
             failed = [r for r in rounds for k in r if r[k]["non_2xx"]]

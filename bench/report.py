@@ -101,16 +101,19 @@ def main() -> None:
             "",
             f"`python -m bench.http_bench` - {http['tool']}; {http['connections']} connections, "
             f"{http['duration_s']} s per run, two alternating rounds, best of each. The floor "
-            "(POST /bench/floor) validates the same body and answers a fixed answer of the same size.",
+            "(POST /bench/floor) validates the same body and answers a fixed answer of the same size. "
+            "Server CPU is the user and system time of the server's processes (/proc) over the run, "
+            "divided by the requests answered: it does not count wrk's share of the cores.",
             "",
-            "| endpoint | requests/s | p50 ms | p99 ms |",
-            "|---|---|---|---|",
+            "| endpoint | requests/s | p50 ms | p99 ms | server CPU per request, us |",
+            "|---|---|---|---|---|",
         ]
         for i, round_ in enumerate(http["rounds"], 1):
             for name in ("floor", "recommendations"):
                 r = round_[name]
                 out.append(
-                    f"| {name} (round {i}) | {r['requests_per_second']} | {r['p50_ms']} | {r['p99_ms']} |"
+                    f"| {name} (round {i}) | {r['requests_per_second']} | {r['p50_ms']} | {r['p99_ms']} "
+                    f"| {r.get('server_cpu_us_per_request', '-')} |"
                 )
         out += [
             "",
