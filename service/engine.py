@@ -40,8 +40,9 @@ OPEN_FACT: Fact = {"t": OPEN_RULE}
 
 
 # What durable_rules_engine.assert_facts answers first: 0 some rule may fire, 1 no rule waits for
-# these facts (they are kept all the same), 2 a fact the session already holds.
-ASSERTED, NOT_HANDLED, OBSERVED = 0, 1, 2
+# these facts (they are kept all the same, and the scheduled actions are run either way), 2 a fact
+# the session already holds.
+OBSERVED = 2
 
 
 def _encode(facts: Iterable[Fact], sid: str) -> str:
@@ -74,10 +75,15 @@ class RulesEngine:
             try:
                 for batch in [[OPEN_FACT, *batches[0]], *batches[1:]] if batches else [[OPEN_FACT]]:
                     session.run(batch)
-            except core.error as exc:
+            except EngineError:
+                raise
+            except Exception as exc:  # the core's own error, or anything unforeseen: never a bare 500
                 raise EngineError(f"rules engine failed: {type(exc).__name__}") from exc
             finally:
-                core.delete_state(self._handle, session.sid)
+                # Deleting a session in which no action ran aborts the process; one that was never
+                # created raises. Either can only follow a failure before the opening rule's action.
+                if session.acted:
+                    core.delete_state(self._handle, session.sid)
             if session.error is not None:
                 raise EngineError(f"a rule action failed: {type(session.error).__name__}") from session.error
 
@@ -90,6 +96,7 @@ class _Session:
     ) -> None:
         self.handle, self.sid, self.aliases, self.handler = handle, sid, aliases, handler
         self.error: BaseException | None = None
+        self.acted = False  # an action has run: the session exists and may be deleted
         self.seen: set[frozenset[tuple[str, Any]]] = set()
 
     def run(self, batch: Sequence[Fact]) -> None:
@@ -128,4 +135,5 @@ class _Session:
                 except Exception as exc:  # kept; the scheduled actions still complete, unrun
                     self.error = exc
             message = core.complete_and_start_action(self.handle, state)
+            self.acted = True
         return produced

@@ -141,3 +141,14 @@ def test_a_session_in_which_no_rule_fires_is_deleted_safely() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=False
     )
     assert (result.returncode, result.stdout.strip()) == (0, "done 0"), result.stderr[-500:]
+
+
+def test_a_fact_the_adapter_cannot_take_is_an_engine_error_and_the_engine_stays_usable() -> None:
+    """Facts are flat (service/facts.py); a nested value fails before any session exists, and no
+    attempt is made to delete a session that was never opened (the core would raise, masking the error)."""
+    eng = engine({"r": {"all": [{"a": {"t": "x"}}], "run": "r"}}, {"r": ["a"]})
+    with pytest.raises(EngineError, match="TypeError"):
+        eng.evaluate([[{"t": "x", "nested": {"a": 1}}]], Recorder())
+    rec = Recorder()
+    eng.evaluate([[{"t": "x", "n": 1}]], rec)
+    assert rec.fired == [("r", {"a": {"t": "x", "n": 1}})]
