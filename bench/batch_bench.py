@@ -13,11 +13,10 @@ import time
 
 import httpx
 
+from bench.result_files import write
 from bench.server import auth_headers, serve
 from bench.workload import comparisons
-from service.config import PROJECT_ROOT
 
-RESULTS = PROJECT_ROOT / "bench" / "results"
 SIZES = {1: 50, 10: 30, 100: 10, 1000: 5}  # items -> repeats
 
 
@@ -45,8 +44,7 @@ def main() -> None:
                 }
             )
             print(json.dumps(results[-1]), flush=True)
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / "batch.json").write_text(json.dumps({"results": results}, indent=2) + "\n")
+    write("batch.json", {"results": results})
 
 
 if __name__ == "__main__":

@@ -22,6 +22,7 @@ from typing import Any
 import yaml
 
 from bench.pyeval import PyEvaluator
+from bench.result_files import write
 from bench.stats import summary_us
 from bench.workload import comparisons
 from service.actions import Outcome
@@ -29,8 +30,6 @@ from service.config import PROJECT_ROOT
 from service.facts import to_facts
 from service.models import RecommendationRequest
 from service.recommender import Recommender, batches
-
-RESULTS = PROJECT_ROOT / "bench" / "results"
 
 
 def scaled_rules(factor: int, into: Path) -> Path:
@@ -118,9 +117,7 @@ def main() -> None:
         "comparisons": args.count,
         "results": results,
     }
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    out = RESULTS / f"engine-{args.label}.json"
-    out.write_text(json.dumps(report, indent=2) + "\n")
+    out = write(f"engine-{args.label}.json", report)
     print(f"wrote {out.relative_to(PROJECT_ROOT)}")
 
 

@@ -20,11 +20,11 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from bench.result_files import write
 from bench.server import auth_headers, cpu_seconds, process_tree, serve
 from bench.workload import comparisons
 from service.config import PROJECT_ROOT
 
-RESULTS = PROJECT_ROOT / "bench" / "results"
 LUA = PROJECT_ROOT / "bench" / "post.lua"
 UNITS = {"us": 1e-3, "ms": 1.0, "s": 1e3}
 
@@ -140,8 +140,7 @@ def main() -> None:
         "ratio_to_floor": round(best_real / best_floor, 3),
         "half_load": half,
     }
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / "http.json").write_text(json.dumps(report, indent=2) + "\n")
+    write("http.json", report)
     print(f"ratio to floor {report['ratio_to_floor']}; p99 at half load {half['p99_ms']} ms")
 
 

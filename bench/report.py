@@ -10,15 +10,10 @@ from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
+from bench.result_files import load
 from service.config import PROJECT_ROOT
 
-RESULTS = PROJECT_ROOT / "bench" / "results"
 DOC = PROJECT_ROOT / "docs" / "benchmarks.md"
-
-
-def load(name: str) -> dict[str, Any] | None:
-    path = RESULTS / name
-    return json.loads(path.read_text()) if path.exists() else None
 
 
 def machine() -> str:

@@ -15,11 +15,10 @@ import time
 from pathlib import Path
 
 from bench.http_bench import wrk
+from bench.result_files import write
 from bench.server import process_tree, rss_bytes, serve
 from bench.workload import comparisons
-from service.config import PROJECT_ROOT
 
-RESULTS = PROJECT_ROOT / "bench" / "results"
 MB = 1024 * 1024
 
 
@@ -55,8 +54,7 @@ def main() -> None:
         "growth_mb": round(growth, 2),
         "samples": samples,
     }
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / "soak.json").write_text(json.dumps(report, indent=2) + "\n")
+    write("soak.json", report)
     print(f"{sent} requests, {failed} failed, RSS growth after warm-up {growth:.2f} MB")
 
 
