@@ -90,7 +90,7 @@ def _step_series(code: str) -> Counter:
 
 
 def observe_request(method: str, route: str, status: int, seconds: float) -> None:
-    requests, duration = _request_series(method_label(method), route, status)
+    requests, duration = _request_series(method, route, status)
     requests.inc()
     duration.observe(seconds)
 

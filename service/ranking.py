@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from functools import lru_cache
 
 from service.actions import Outcome, StepState
-from service.catalog import Catalog, LanguageText
+from service.catalog import Catalog, LanguageText, StepText
 from service.models import NextStep, Reason, Resource
 from service.ruleset import Ruleset
 
@@ -34,17 +33,6 @@ def resources_for(
     return found
 
 
-@dataclass(frozen=True)
-class StepWords:
-    """One step's text for one language and set of cancer types."""
-
-    title: str
-    summary: str
-    details: str
-    questions: tuple[str, ...]
-    resources: tuple[Resource, ...]
-
-
 class Renderer:
     """Ranks an outcome's steps and adds their text, reasons and links; built once per ruleset."""
 
@@ -59,17 +47,20 @@ class Renderer:
         live = [s for s in outcome.steps.values() if s.withdrawn_by is None]
         return sorted(live, key=lambda s: (-s.weight, self.step_order[s.code]))
 
-    def _words(self, lang: str, code: str, cancer_types: tuple[str, ...]) -> StepWords:
+    def _words(
+        self, lang: str, code: str, cancer_types: tuple[str, ...]
+    ) -> tuple[StepText, tuple[Resource, ...]]:
+        """One step's text, with the cancer types filled in, and its links."""
         text = self.catalog.texts[lang]
         words = text.steps[code]
         cancer = cancer_names(text, cancer_types)
-        return StepWords(
+        filled = StepText(
             title=words.title.replace(PLACEHOLDER, cancer),
             summary=words.summary.replace(PLACEHOLDER, cancer),
             details=words.details.replace(PLACEHOLDER, cancer),
             questions=tuple(q.replace(PLACEHOLDER, cancer) for q in words.questions),
-            resources=tuple(resources_for(code, self.catalog, text, cancer_types)),
         )
+        return filled, tuple(resources_for(code, self.catalog, text, cancer_types))
 
     def render(self, outcome: Outcome, lang: str, cancer_types: list[str]) -> list[NextStep]:
         """The ranked list with its text, reasons and resources."""
@@ -78,7 +69,7 @@ class Renderer:
         cancer = cancer_names(text, named_types)
         steps: list[NextStep] = []
         for position, state in enumerate(self.rank(outcome), start=1):
-            words = self.words(lang, state.code, named_types)
+            words, resources = self.words(lang, state.code, named_types)
             reasons = []
             for placement in sorted(state.placements, key=lambda p: self.rule_order[p.rule]):
                 named = placement.params.get("cancer_type")
@@ -98,7 +89,7 @@ class Renderer:
                     details=words.details,
                     questions_to_ask=list(words.questions),
                     reasons=reasons,
-                    resources=list(words.resources),
+                    resources=list(resources),
                 )
             )
         return steps

@@ -33,11 +33,9 @@ class Recommender:
     engine: RulesEngine
     ref: RulesetRef
     renderer: Renderer = field(init=False)
-    rule_order: dict[str, int] = field(init=False)
 
     def __post_init__(self) -> None:
         self.renderer = Renderer(self.catalog, self.ruleset)
-        self.rule_order = {rule.id: rule.order for rule in self.ruleset.rules}
 
     @classmethod
     def load(cls, rules_dir: Path) -> Recommender:
@@ -62,6 +60,6 @@ class Recommender:
             discordances=[kind for kind in DISCORDANCE_ORDER if kind in outcome.discordances],  # type: ignore[misc]
             consensus="disagree" if outcome.discordances else "agree",
             ruleset=self.ref,
-            rules_fired=sorted(outcome.fired, key=self.rule_order.__getitem__),
+            rules_fired=sorted(outcome.fired, key=self.renderer.rule_order.__getitem__),
             disclaimer=self.catalog.texts[lang].disclaimer,
         )

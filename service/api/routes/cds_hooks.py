@@ -142,7 +142,7 @@ async def feedback(
     if decisions is not None:  # first, so a retry after a 503 is not counted twice
         entries = cds_feedback.entries(body.feedback)
         await run_in_threadpool(
-            decisions.add_card_feedback, entries, client_of(request), None, owner_of(request)
+            decisions.add_card_feedback, entries, client_of(request), owner=owner_of(request)
         )
     feedback_metrics.count(service_id, body.feedback)
     return Response(status_code=200)

@@ -78,7 +78,7 @@ async def post_feedback(
 ) -> FeedbackRecorded:
     """A patient or clinician says what they did with one next step; the step must be in the decision."""
     return await run_in_threadpool(
-        decisions.add_feedback, decision_id, body, client_of(request), "api", None, owner_of(request)
+        decisions.add_feedback, decision_id, body, client_of(request), owner=owner_of(request)
     )
 
 
