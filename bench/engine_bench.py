@@ -25,11 +25,11 @@ from bench.pyeval import PyEvaluator
 from bench.result_files import write
 from bench.stats import summary_us
 from bench.workload import comparisons
-from service.actions import Outcome
 from service.config import PROJECT_ROOT
-from service.facts import to_facts
-from service.models import RecommendationRequest
-from service.recommender import Recommender, batches
+from service.core.actions import Outcome
+from service.core.facts import to_facts
+from service.core.models import RecommendationRequest
+from service.core.recommender import Recommender, batches
 
 
 def scaled_rules(factor: int, into: Path) -> Path:

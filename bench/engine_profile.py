@@ -13,8 +13,8 @@ import argparse
 
 from bench.workload import comparisons
 from service.config import PROJECT_ROOT
-from service.models import RecommendationRequest
-from service.recommender import Recommender
+from service.core.models import RecommendationRequest
+from service.core.recommender import Recommender
 
 
 def main() -> None:

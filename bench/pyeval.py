@@ -1,13 +1,13 @@
 """A small, independent plain-Python evaluator of the rule-condition language.
 
-It reads the same checked rules (service.ruleset) and drives the same actions
-(service.actions.Outcome) as the durable-rules engine, but does the matching
+It reads the same checked rules (service.core.ruleset) and drives the same actions
+(service.core.actions.Outcome) as the durable-rules engine, but does the matching
 itself: for each stage, every rule's positive aliases are joined over the facts
 (a fact binds to at most one alias of a match, as in durable-rules), negations
 are checked against the facts not bound in the match, and rules fire until no
 new (rule, binding) pair appears. It serves two purposes: a floor for the
 engine's speed (bench/engine_bench.py), and an oracle for the differential test
-(tests/test_differential.py).
+(tests/core/test_differential.py).
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
-from service.ruleset import STAGE_GATE, Rule, Ruleset, fact_type_of
+from service.core.ruleset import STAGE_GATE, Rule, Ruleset, fact_type_of
 
 Fact = dict[str, Any]
 FireHandler = Callable[[str, Mapping[str, Fact]], Iterable[Fact]]
@@ -77,7 +77,7 @@ class PyEvaluator:
             self._stages.setdefault(rule.stage, []).append((rule, conditions))
 
     def evaluate(self, batches: Sequence[Sequence[Fact]], handler: FireHandler) -> None:
-        """Same contract as service.engine.RulesEngine.evaluate: inputs, then one phase fact per stage."""
+        """Same contract as service.core.engine.RulesEngine.evaluate: inputs, then a phase fact per stage."""
         facts: dict[str, list[Fact]] = {}  # by fact type
         for batch in batches:
             for fact in batch:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 from typing import Any
 
-from service.models import CancerType, Intent, Modality, Specialty, Stage, StepCode
+from service.core.models import CancerType, Intent, Modality, Specialty, Stage, StepCode
 
 COMMON_TYPES = ["breast", "prostate", "lung", "colorectal", "lymphoma", "melanoma", "pancreatic", "ovarian"]
 STAGES = [s.value for s in Stage if s.value != "unknown"]

@@ -57,7 +57,7 @@ def main(argv: list[str]) -> int:
     from service.auth.clients import ClientsFileError
     from service.auth.setup import registry
     from service.config import get_settings
-    from service.exceptions import RuleFileError
+    from service.core.exceptions import RuleFileError
 
     try:
         settings = get_settings()
@@ -72,7 +72,7 @@ def main(argv: list[str]) -> int:
         print(f"nextsteps: cannot start: {exc}", file=sys.stderr)
         return 2
     try:
-        from service.recommender import Recommender
+        from service.core.recommender import Recommender
 
         Recommender.load(settings.rules_dir)
     except RuleFileError as exc:

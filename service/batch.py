@@ -9,12 +9,12 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field, ValidationError, WithJsonSchema
 
-from service import metrics
+from service.core.languages import choose
+from service.core.models import RecommendationRequest, RecommendationResponse
+from service.core.recommender import Recommender
 from service.decisions.service import DecisionLog
-from service.languages import choose
-from service.models import RecommendationRequest, RecommendationResponse
-from service.problems import PROBLEM_BASE, Problem, field_errors
-from service.recommender import Recommender
+from service.web import metrics
+from service.web.problems import PROBLEM_BASE, Problem, field_errors
 
 MAX_ITEMS = 1000
 

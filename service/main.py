@@ -3,7 +3,7 @@
 from fastapi import Depends, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
-from service import openapi, problems
+from service import openapi
 from service.api.routes import (
     batch,
     cds_hooks,
@@ -18,13 +18,14 @@ from service.api.routes import (
 from service.auth import setup as auth_setup
 from service.auth.middleware import Authenticate
 from service.config import Settings, get_settings
+from service.core.recommender import Recommender
 from service.decisions import problems as decision_problems
 from service.decisions.service import DecisionLog
-from service.limits import BodyLimits, require_json
-from service.recommender import Recommender
-from service.security_headers import SecurityHeaders
-from service.telemetry import RequestTelemetry
-from service.timeout import RequestTimeout
+from service.web import problems
+from service.web.limits import BodyLimits, require_json
+from service.web.security_headers import SecurityHeaders
+from service.web.telemetry import RequestTelemetry
+from service.web.timeout import RequestTimeout
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:

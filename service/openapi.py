@@ -17,7 +17,7 @@ from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
 from service.auth import openapi_security
-from service.problems import PROBLEM_JSON
+from service.web.problems import PROBLEM_JSON
 
 EXAMPLES = Path(__file__).resolve().parent / "openapi_examples.json"
 PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}

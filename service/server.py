@@ -15,9 +15,9 @@ import uvicorn
 from fastapi import FastAPI
 from uvicorn.supervisors import Multiprocess
 
-from service import metrics
 from service.config import Settings
-from service.logs import log_config
+from service.web import metrics
+from service.web.logs import log_config
 
 APP = "service.server:worker_app"
 
@@ -54,7 +54,7 @@ def serve(settings: Settings) -> int:
             workers=settings.workers,
             log_config=log_config(settings.log_level),
             log_level=settings.log_level,
-            access_log=False,  # it would log query strings; service/telemetry.py logs each request
+            access_log=False,  # it would log query strings; service/web/telemetry.py logs each request
             server_header=False,
             timeout_graceful_shutdown=settings.shutdown_timeout,
         )

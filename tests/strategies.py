@@ -6,7 +6,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from service.models import CancerType, Intent, Modality, Specialty, Stage, StepCode
+from service.core.models import CancerType, Intent, Modality, Specialty, Stage, StepCode
 
 
 def values(enum: Any) -> st.SearchStrategy[str]:

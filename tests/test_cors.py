@@ -8,7 +8,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from service.cds_hooks import SERVICE_ID
+from service.integrations.cds_hooks import SERVICE_ID
 from tests.conftest import AUTH, running_server
 
 PORTAL = "https://portal.example.org"

@@ -15,7 +15,7 @@ import pytest
 from jsonschema import Draft202012Validator
 from openapi_spec_validator import validate
 
-from service.problems import PROBLEM_JSON
+from service.web.problems import PROBLEM_JSON
 from tests.conftest import ROOT
 
 COMMITTED = ROOT / "openapi" / "openapi.json"

@@ -10,10 +10,10 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 from service.config import get_settings
+from service.core.models import RecommendationRequest
+from service.core.recommender import Recommender
 from service.decisions.schemas import FeedbackRequest
 from service.decisions.service import DecisionLog, Filters
-from service.models import RecommendationRequest
-from service.recommender import Recommender
 from tests.conftest import ROOT, opinion
 
 

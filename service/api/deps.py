@@ -11,9 +11,9 @@ from fastapi import Depends, Header, HTTPException, Request
 
 from service.auth.clients import Client, Scope, owner_filter
 from service.auth.middleware import REALM
+from service.core.recommender import Recommender
 from service.decisions.exceptions import StoreOff
 from service.decisions.service import DecisionLog
-from service.recommender import Recommender
 
 
 async def get_recommender(request: Request) -> Recommender:

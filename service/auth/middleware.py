@@ -18,7 +18,7 @@ from service.auth.cds_jwt import CdsJwtVerifier, TokenRefused
 from service.auth.clients import ALL_SCOPES, Client, Registry
 from service.auth.rate_limit import Limiter, retry_after
 from service.auth.replay import StoreUnavailable
-from service.problems import problem
+from service.web.problems import problem
 
 log = logging.getLogger("service.auth")
 PUBLIC_PATHS = frozenset(

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from service.cds_hooks import OVERRIDE_SYSTEM, FeedbackEntry
 from service.decisions.schemas import Outcome, ReasonCode
+from service.integrations.cds_hooks import OVERRIDE_SYSTEM, FeedbackEntry
 
 OUTCOMES: dict[str, Outcome] = {"accepted": "helpful", "overridden": "not_helpful"}
 REASONS = {

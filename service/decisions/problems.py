@@ -16,7 +16,7 @@ from service.decisions.exceptions import (
     StoreOff,
     StoreUnavailable,
 )
-from service.problems import FieldError, problem
+from service.web.problems import FieldError, problem
 
 log = logging.getLogger("service.decisions")
 RETRY_AFTER_S = "5"

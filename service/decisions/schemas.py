@@ -9,7 +9,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from service.models import Closed, RecommendationResponse, RulesetRef, StepCode
+from service.core.models import Closed, RecommendationResponse, RulesetRef, StepCode
 
 Outcome = Literal["done", "helpful", "not_helpful"]
 Reporter = Literal["patient", "clinician"]

@@ -18,8 +18,9 @@ from typing import NamedTuple, cast
 from sqlalchemy import ColumnElement, Select, and_, delete, func, or_, select
 from sqlalchemy.exc import IntegrityError
 
-from service.catalog import DEFAULT_LANG
 from service.config import Settings
+from service.core.catalog import DEFAULT_LANG
+from service.core.models import RecommendationResponse, RulesetRef
 from service.decisions.exceptions import (
     BadCursor,
     DecisionNotFound,
@@ -44,7 +45,6 @@ from service.decisions.schemas import (
     StepReport,
 )
 from service.decisions.store import Store, database_url
-from service.models import RecommendationResponse, RulesetRef
 
 
 class Answer(NamedTuple):

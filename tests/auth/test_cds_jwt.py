@@ -16,7 +16,7 @@ from cryptography.hazmat.primitives import serialization
 from jwt.algorithms import HMACAlgorithm
 from jwt.utils import base64url_encode
 
-from service.cds_hooks import SERVICE_ID
+from service.integrations.cds_hooks import SERVICE_ID
 from tests.auth.helpers import JwksServer, Server, SigningKey, claims, clients_file, serve
 from tests.conftest import opinion
 

@@ -11,7 +11,7 @@ from typing import Any
 import httpx
 import pytest
 
-from service.cds_hooks import SERVICE_ID
+from service.integrations.cds_hooks import SERVICE_ID
 from tests.auth.helpers import ApiKey, Server, SigningKey, claims, clients_file, serve
 from tests.conftest import free_port, opinion
 

@@ -11,12 +11,12 @@ import pytest
 from sqlalchemy import text
 
 from service.config import get_settings
+from service.core.models import RecommendationRequest, RecommendationResponse
+from service.core.recommender import Recommender
 from service.decisions.exceptions import DecisionNotFound, IdempotencyConflict, StoreUnavailable
 from service.decisions.schemas import FeedbackRequest
 from service.decisions.service import DecisionLog, Filters
 from service.decisions.store import Store
-from service.models import RecommendationRequest, RecommendationResponse
-from service.recommender import Recommender
 from tests.conftest import opinion
 
 BODY = {"opinions": [opinion(), opinion(modalities=("chemotherapy",))]}

@@ -5,7 +5,7 @@ from starlette.concurrency import run_in_threadpool
 
 from service import batch
 from service.api.deps import AcceptLanguage, DecisionLogDep, RecommenderDep, client_of, require_scope
-from service.problems import PROBLEM_RESPONSES
+from service.web.problems import PROBLEM_RESPONSES
 
 router = APIRouter(prefix="/v1", tags=["recommendations"])
 

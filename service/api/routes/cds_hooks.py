@@ -10,7 +10,6 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
 from starlette.concurrency import run_in_threadpool
 
-from service import cds_hooks, feedback_metrics
 from service.api.deps import (
     AcceptLanguage,
     DecisionLogDep,
@@ -19,12 +18,13 @@ from service.api.deps import (
     owner_of,
     require_scope,
 )
-from service.cds_hooks import SERVICE_ID, CdsRequest, CdsResponse, Discovery, Feedback
+from service.core.languages import choose
+from service.core.models import RecommendationRequest
 from service.decisions import cds_feedback
 from service.decisions.service import card_uuid
-from service.languages import choose
-from service.models import RecommendationRequest
-from service.problems import PROBLEM_RESPONSES, field_errors, problem
+from service.integrations import cds_hooks, feedback_metrics
+from service.integrations.cds_hooks import SERVICE_ID, CdsRequest, CdsResponse, Discovery, Feedback
+from service.web.problems import PROBLEM_RESPONSES, field_errors, problem
 
 
 class CdsHooksRoute(APIRoute):

@@ -9,6 +9,7 @@ from pydantic import BeforeValidator
 from starlette.concurrency import run_in_threadpool
 
 from service.api.deps import DecisionsDep, RecommenderDep, client_of, owner_of, require_scope
+from service.core.models import StepCode
 from service.decisions.schemas import (
     DecisionPage,
     DecisionReport,
@@ -17,8 +18,7 @@ from service.decisions.schemas import (
     RecordedRecommendation,
 )
 from service.decisions.service import CURSOR_PATTERN, Filters
-from service.models import StepCode
-from service.problems import PROBLEM_RESPONSES
+from service.web.problems import PROBLEM_RESPONSES
 
 router = APIRouter(prefix="/v1", tags=["decisions"])
 Responses = dict[int | str, dict[str, Any]]

@@ -8,8 +8,8 @@ between the two endpoints is the cost of the engine, the ranking and the text.
 from fastapi import APIRouter
 
 from service.api.deps import RecommenderDep
-from service.models import RecommendationRequest, RecommendationResponse
-from service.recommender import Recommender
+from service.core.models import RecommendationRequest, RecommendationResponse
+from service.core.recommender import Recommender
 
 router = APIRouter(prefix="/bench", include_in_schema=False)
 

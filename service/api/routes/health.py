@@ -7,8 +7,8 @@ from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
 from service.api.deps import DecisionLogDep, RecommenderDep
-from service.models import Health, Readiness
-from service.problems import problem
+from service.core.models import Health, Readiness
+from service.web.problems import problem
 
 router = APIRouter(tags=["operations"])
 

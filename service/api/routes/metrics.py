@@ -2,7 +2,7 @@
 
 from fastapi import APIRouter, Response
 
-from service import metrics
+from service.web import metrics
 
 router = APIRouter(tags=["operations"])
 

@@ -6,11 +6,11 @@ from fastapi import APIRouter, Header, Request, Response
 from starlette.concurrency import run_in_threadpool
 
 from service.api.deps import AcceptLanguage, DecisionLogDep, RecommenderDep, client_of, require_scope
+from service.core.languages import choose
+from service.core.models import RecommendationRequest
 from service.decisions.schemas import RecordedRecommendation
-from service.languages import choose
-from service.models import RecommendationRequest
-from service.problems import PROBLEM_RESPONSES
-from service.telemetry import record_answer
+from service.web.problems import PROBLEM_RESPONSES
+from service.web.telemetry import record_answer
 
 router = APIRouter(prefix="/v1", tags=["recommendations"])
 JSON = "application/json"

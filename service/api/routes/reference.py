@@ -3,8 +3,8 @@
 from fastapi import APIRouter, Response
 
 from service.api.deps import AcceptLanguage, RecommenderDep
-from service.languages import negotiate
-from service.models import (
+from service.core.languages import negotiate
+from service.core.models import (
     CancerTypeEntry,
     CancerTypesResponse,
     CatalogResponse,
@@ -13,8 +13,8 @@ from service.models import (
     RuleEntry,
     RulesResponse,
 )
-from service.ranking import resources_for
-from service.recommender import Recommender
+from service.core.ranking import resources_for
+from service.core.recommender import Recommender
 
 router = APIRouter(prefix="/v1", tags=["reference"])
 

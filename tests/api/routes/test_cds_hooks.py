@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 import pytest
 
-from service.cds_hooks import HOOK, SERVICE_ID
+from service.integrations.cds_hooks import HOOK, SERVICE_ID
 from tests.conftest import ROOT, opinion
 
 SPEC = ROOT.parent / "shared" / "cds-hooks-examples"

@@ -1,0 +1,65 @@
+"""The data path, top to bottom: request -> facts -> engine -> ranking -> response."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from service.core.actions import Outcome
+from service.core.catalog import DEFAULT_LANG, Catalog, load_catalog, ruleset_sha256
+from service.core.engine import RulesEngine
+from service.core.facts import Fact, cancer_types_named, to_facts
+from service.core.models import RecommendationRequest, RecommendationResponse, RulesetRef
+from service.core.ranking import Renderer
+from service.core.ruleset import STAGES, Ruleset, load_ruleset
+from service.web.metrics import ENGINE_SECONDS
+
+RULESET_NAME = "nextsteps"
+DISCORDANCE_ORDER = ("diagnosis", "stage", "treatment")
+# One phase fact per stage, asserted after the one before has finished. The first
+# stage's phase fact goes last in the batch of input facts, saving one engine call.
+PHASES = [{"t": "phase", "name": stage} for stage in STAGES]
+
+
+def batches(facts: list[Fact]) -> list[list[Fact]]:
+    """Input facts with the first phase fact, then one batch per later stage."""
+    return [[*facts, PHASES[0]], *([phase] for phase in PHASES[1:])]
+
+
+@dataclass
+class Recommender:
+    catalog: Catalog
+    ruleset: Ruleset
+    engine: RulesEngine
+    ref: RulesetRef
+    renderer: Renderer = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.renderer = Renderer(self.catalog, self.ruleset)
+
+    @classmethod
+    def load(cls, rules_dir: Path) -> Recommender:
+        """Read and check rules_dir and start the engine; raises RuleFileError."""
+        catalog = load_catalog(rules_dir)
+        ruleset = load_ruleset(rules_dir, catalog)
+        aliases = {rule.id: list(rule.aliases) for rule in ruleset.rules}
+        engine = RulesEngine(RULESET_NAME, ruleset.definition(), aliases)
+        sha = ruleset_sha256({**catalog.files, **ruleset.files})
+        return cls(catalog, ruleset, engine, RulesetRef(version=catalog.version, sha256=sha))
+
+    def evaluate(self, request: RecommendationRequest) -> Outcome:
+        outcome = Outcome(self.ruleset)
+        with ENGINE_SECONDS.time():
+            self.engine.evaluate(batches(to_facts(request)), outcome.fire)
+        return outcome
+
+    def recommend(self, request: RecommendationRequest, lang: str = DEFAULT_LANG) -> RecommendationResponse:
+        outcome = self.evaluate(request)
+        return RecommendationResponse(
+            next_steps=self.renderer.render(outcome, lang, cancer_types_named(request)),
+            discordances=[kind for kind in DISCORDANCE_ORDER if kind in outcome.discordances],  # type: ignore[misc]
+            consensus="disagree" if outcome.discordances else "agree",
+            ruleset=self.ref,
+            rules_fired=sorted(outcome.fired, key=self.renderer.rule_order.__getitem__),
+            disclaimer=self.catalog.texts[lang].disclaimer,
+        )

@@ -1,0 +1,185 @@
+"""HL7 CDS Hooks 2.0: the documents of our one service and how a recommendation becomes cards.
+
+No standard hook carries opinion comparisons, so the service answers a custom hook named in
+reverse-domain notation whose `context` is the REST request body (plus the usual ids).
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, Any, Literal
+
+from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field, StrictStr
+
+from service.core.models import NextStep, RecommendationRequest, RecommendationResponse
+
+HOOK = "org.nextsteps.opinion-compare"
+SERVICE_ID = "nextsteps-opinion-compare"
+SOURCE_LABEL = "nextsteps"
+OVERRIDE_SYSTEM = "https://nextsteps.example/cds-hooks/override-reasons"
+SUMMARY_LIMIT = 139  # the spec: "<140 characters"
+
+
+class Coding(BaseModel):
+    """A code from a code system (the spec's Coding)."""
+
+    code: StrictStr = Field(max_length=200)
+    system: StrictStr | None = Field(default=None, max_length=500)
+    display: StrictStr | None = Field(default=None, max_length=500)
+
+
+# Offered on every card; a clinician picks one when dismissing it.
+OVERRIDE_REASONS = (
+    Coding(code="already-done", system=OVERRIDE_SYSTEM, display="The patient has already done this"),
+    Coding(code="not-relevant", system=OVERRIDE_SYSTEM, display="Not relevant for this patient"),
+    Coding(code="patient-declined", system=OVERRIDE_SYSTEM, display="The patient does not want this"),
+)
+
+
+class CdsService(BaseModel):
+    hook: str
+    title: str
+    description: str
+    id: str
+    usageRequirements: str | None = None
+
+
+class Discovery(BaseModel):
+    services: list[CdsService]
+
+
+class OpinionCompareContext(RecommendationRequest):
+    """The comparison, exactly as `POST /v1/recommendations` takes it, plus the hook's usual ids."""
+
+    userId: StrictStr | None = Field(
+        default=None, max_length=200, description="Who is using the EHR, e.g. `Practitioner/123`."
+    )
+    patientId: StrictStr | None = Field(
+        default=None, max_length=200, description="The FHIR id of the patient in context."
+    )
+    encounterId: StrictStr | None = Field(default=None, max_length=200)
+
+
+class CdsRequest(BaseModel):
+    """A hook call. FHIR access fields are accepted but unused: the context holds all we need."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    hook: Literal["org.nextsteps.opinion-compare"]
+    hookInstance: uuid.UUID
+    fhirServer: StrictStr | None = Field(default=None, max_length=2000)
+    fhirAuthorization: dict[str, object] | None = None
+    context: OpinionCompareContext
+    prefetch: dict[str, object] | None = None
+
+
+class Source(BaseModel):
+    label: str
+    url: str | None = None
+    topic: Coding | None = None
+
+
+class Link(BaseModel):
+    label: str
+    url: str
+    type: Literal["absolute", "smart"]
+
+
+class Card(BaseModel):
+    uuid: str
+    summary: str = Field(max_length=SUMMARY_LIMIT)
+    detail: str
+    indicator: Literal["info", "warning", "critical"]
+    source: Source
+    links: list[Link]
+    overrideReasons: list[Coding]
+
+
+class CdsResponse(BaseModel):
+    cards: list[Card]
+
+
+class OverrideReason(BaseModel):
+    reason: Coding | None = None
+    userComment: StrictStr | None = Field(default=None, max_length=2000)
+
+
+class AcceptedSuggestion(BaseModel):
+    id: StrictStr = Field(max_length=200)
+
+
+def _timestamp_text(value: Any) -> Any:
+    """outcomeTimestamp is an ISO 8601 string: a bare number is refused, not read as epoch seconds."""
+    if not isinstance(value, str):
+        raise ValueError("must be an ISO 8601 date-time string with a time zone")
+    return value
+
+
+class FeedbackEntry(BaseModel):
+    card: StrictStr = Field(max_length=200, description="The `uuid` of the card.")
+    outcome: Literal["accepted", "overridden"]
+    acceptedSuggestions: list[AcceptedSuggestion] | None = None
+    overrideReason: OverrideReason | None = None
+    outcomeTimestamp: Annotated[AwareDatetime, BeforeValidator(_timestamp_text)]
+
+
+class Feedback(BaseModel):
+    feedback: list[FeedbackEntry] = Field(min_length=1, max_length=100)
+
+
+def discovery() -> Discovery:
+    return Discovery(
+        services=[
+            CdsService(
+                hook=HOOK,
+                id=SERVICE_ID,
+                title="Next steps when cancer opinions differ",
+                description=(
+                    "Compares two to ten opinions about a patient's cancer and suggests ranked, explained "
+                    "next steps to talk over with the patient. Information, never medical advice."
+                ),
+                usageRequirements=(
+                    "Put the opinions in `context` exactly as the REST API's "
+                    "`POST /v1/recommendations` body; no prefetch or FHIR access is needed."
+                ),
+            )
+        ]
+    )
+
+
+def _summary(step: NextStep) -> str:
+    text = step.title
+    return text if len(text) <= SUMMARY_LIMIT else text[: SUMMARY_LIMIT - 1].rstrip() + "…"
+
+
+def _detail(step: NextStep, disclaimer: str) -> str:
+    """Markdown for the card body: the step in plain words, why, what to ask, the disclaimer."""
+    lines = [step.summary, "", step.details, ""]
+    lines += [f"- {reason.text}" for reason in step.reasons]
+    lines += [""] + [f"1. {question}" for question in step.questions_to_ask]
+    lines += ["", f"*{disclaimer}*"]
+    return "\n".join(lines)
+
+
+def cards(
+    answer: RecommendationResponse,
+    time_sensitive: bool,
+    source_url: str,
+    card_ids: dict[str, str] | None = None,
+) -> CdsResponse:
+    """One card per next step, in rank order; card_ids (step code -> uuid) when the decision is recorded."""
+    indicator: Literal["info", "warning"] = "warning" if time_sensitive else "info"
+    return CdsResponse(
+        cards=[
+            Card(
+                uuid=card_ids[step.code] if card_ids else str(uuid.uuid4()),
+                summary=_summary(step),
+                detail=_detail(step, answer.disclaimer),
+                indicator=indicator,
+                source=Source(label=SOURCE_LABEL, url=source_url),
+                links=[Link(label=r.title, url=r.url, type="absolute") for r in step.resources],
+                overrideReasons=list(OVERRIDE_REASONS),
+            )
+            for step in answer.next_steps
+        ]
+    )

@@ -1,0 +1,1 @@
+"""HTTP plumbing for every route: limits, time limit, security headers, telemetry, problems, logs, metrics."""

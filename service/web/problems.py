@@ -1,0 +1,161 @@
+"""Every error a client can cause, as application/problem+json (RFC 9457), in one place."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from service.web.logs import request_id_var
+
+PROBLEM_JSON = "application/problem+json"
+PROBLEM_BASE = "https://nextsteps.example/problems/"
+log = logging.getLogger("service.web.problems")
+BODY_PARSE_ERROR = "There was an error parsing the body"
+
+
+class FieldError(BaseModel):
+    field: str
+    reason: str
+
+
+class Problem(BaseModel):
+    """An RFC 9457 problem document; ``errors`` names each bad field and why."""
+
+    type: str
+    title: str
+    status: int
+    detail: str
+    errors: list[FieldError] | None = None
+
+
+class UnsupportedMediaType(Exception):
+    """The body is not JSON (415)."""
+
+
+async def _unsupported(request: Request, exc: Exception) -> JSONResponse:
+    return problem(
+        415, "unsupported-media-type", "Unsupported media type", "Send the body as application/json."
+    )
+
+
+def problem(
+    status: int,
+    slug: str,
+    title: str,
+    detail: str,
+    errors: list[FieldError] | None = None,
+    headers: dict[str, str] | None = None,
+) -> JSONResponse:
+    body = Problem(type=PROBLEM_BASE + slug, title=title, status=status, detail=detail, errors=errors)
+    return JSONResponse(
+        body.model_dump(exclude_none=True), status_code=status, media_type=PROBLEM_JSON, headers=headers
+    )
+
+
+def _field_path(loc: tuple[Any, ...]) -> str:
+    """("body", "opinions", 0, "clinician") -> "opinions[0].clinician"."""
+    parts = list(loc[1:] if loc and loc[0] in ("body", "query", "path", "header") else loc)
+    path = ""
+    for part in parts:
+        if isinstance(part, int):
+            path += f"[{part}]"
+        else:
+            path += ("." if path else "") + str(part)
+    return path or "body"
+
+
+def _reason(error: dict[str, Any]) -> str:
+    """The validator's own words, which never echo the submitted value."""
+    if error["type"] == "extra_forbidden":
+        return "unknown field"
+    if error["type"] == "json_invalid":
+        position = error["loc"][-1] if isinstance(error["loc"][-1], int) else None
+        where = f" at character {position}" if position is not None else ""
+        return f"malformed JSON{where}: {error.get('ctx', {}).get('error', 'cannot be parsed')}"
+    if error["type"] == "missing" and error["loc"] == ("body",):
+        return "a JSON body is required"
+    return str(error["msg"])
+
+
+def field_errors(errors: list[dict[str, Any]]) -> list[FieldError]:
+    """One entry per bad field; a JSON syntax error is about the whole body."""
+    return [
+        FieldError(
+            field="body" if e["type"] == "json_invalid" else _field_path(tuple(e["loc"])), reason=_reason(e)
+        )
+        for e in errors
+    ]
+
+
+async def _validation(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    errors = field_errors(list(exc.errors()))
+    malformed = any(e.reason.startswith("malformed JSON") for e in errors)
+    if malformed:
+        return problem(400, "malformed-json", "Malformed JSON", "The request body is not valid JSON.", errors)
+    return problem(
+        422,
+        "invalid-request",
+        "Invalid request",
+        f"{len(errors)} field(s) are not valid; see errors.",
+        errors,
+    )
+
+
+async def _http(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    if exc.status_code == 400 and exc.detail == BODY_PARSE_ERROR:
+        # FastAPI's words for a body that json.loads could not take: invalid UTF-8, or nested too deeply
+        reason = "cannot be read as JSON (invalid UTF-8, or nested too deeply)"
+        return problem(
+            400,
+            "malformed-json",
+            "Malformed JSON",
+            "The request body is not valid JSON.",
+            [FieldError(field="body", reason=reason)],
+        )
+    titles = {
+        401: ("unauthorized", "Unauthorized"),
+        403: ("forbidden", "Forbidden"),
+        404: ("not-found", "Not found"),
+        405: ("method-not-allowed", "Method not allowed"),
+    }
+    slug, title = titles.get(exc.status_code, ("http-error", "Request failed"))
+    return problem(exc.status_code, slug, title, str(exc.detail), headers=getattr(exc, "headers", None))
+
+
+async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+    # The log line names the error type only: a message could carry request values.
+    log.error("unhandled error", extra={"error_type": type(exc).__name__, "path": request.url.path})
+    request_id = request_id_var.get()  # still set: service/web/telemetry.py keeps it when a request fails
+    headers = {"x-request-id": request_id} if request_id else None
+    return problem(
+        500, "internal-error", "Internal error", "The service could not answer this request.", headers=headers
+    )
+
+
+def install(app: FastAPI) -> None:
+    """Map every error to problem+json."""
+    app.add_exception_handler(RequestValidationError, _validation)
+    app.add_exception_handler(UnsupportedMediaType, _unsupported)
+    app.add_exception_handler(StarletteHTTPException, _http)
+    app.add_exception_handler(Exception, _unexpected)
+
+
+# Documented on every operation that takes a body.
+PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
+    status: {"model": Problem, "description": description, "content": {PROBLEM_JSON: {}}}
+    for status, description in {
+        400: "Malformed JSON.",
+        413: "The body is larger than the configured limit.",
+        415: "The body is not application/json.",
+        422: "A field is not valid; `errors` names each one and why.",
+        500: "The service failed; nothing about the request is echoed.",
+    }.items()
+}
