@@ -11,6 +11,7 @@ import textstat
 
 from service.core.catalog import Catalog, load_catalog
 from service.core.exceptions import RuleFileError
+from service.core.phrasing import VALUE_PLACEHOLDERS
 from tests.conftest import ROOT, RULES
 
 SEED = ROOT.parent / "shared" / "seed" / "managing-different-opinions.txt"
@@ -51,11 +52,15 @@ def test_no_sentence_is_copied_from_the_seed() -> None:
             assert copied == [], f"{lang} {name}"
 
 
-def test_only_the_cancer_placeholder_is_used() -> None:
+CANCER_PLACEHOLDERS = {"{cancer}", "{the_cancer}", "{of_the_cancer}", "{to_the_cancer}"}
+
+
+def test_only_known_placeholders_are_used() -> None:
+    known = CANCER_PLACEHOLDERS | {"{" + name + "}" for name in VALUE_PLACEHOLDERS}
     catalog = load_catalog(RULES)
     for lang in catalog.texts:
         for name, text in all_text(catalog, lang).items():
-            assert set(re.findall(r"\{[^}]*\}", text)) <= {"{cancer}"}, f"{lang} {name}"
+            assert set(re.findall(r"\{[^}]*\}", text)) <= known, f"{lang} {name}"
 
 
 def test_every_answer_text_says_it_is_not_medical_advice() -> None:
