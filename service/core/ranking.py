@@ -8,28 +8,23 @@ from service.core.actions import Outcome, StepState
 from service.core.catalog import Catalog, LanguageText, StepText
 from service.core.models import NextStep, Reason, Resource
 from service.core.ruleset import Ruleset
+from service.core.wording import cancer_phrases, cancer_type_pages, fill, resource
 
-PLACEHOLDER = "{cancer}"
 # Rendered step text kept per (language, step, cancer types named): static catalog text, not answers.
 STEP_TEXT_CACHE = 4096
 
 
-def cancer_names(text: LanguageText, codes: list[str] | tuple[str, ...]) -> str:
-    """Cancer types in plain words: "breast cancer or lymphoma"."""
-    return text.joiner_or.join(text.cancer_types[code] for code in codes)
+def cancer_names(text: LanguageText, codes: list[str] | tuple[str, ...]) -> dict[str, str]:
+    """The cancer types' words for each placeholder: {"cancer": "breast cancer or lymphoma", ...}."""
+    return cancer_phrases(text, codes)
 
 
 def resources_for(
     code: str, catalog: Catalog, text: LanguageText, cancer_types: list[str] | tuple[str, ...]
 ) -> list[Resource]:
     entry = catalog.step(code)
-    found: list[Resource] = []
-    if entry.per_cancer_type:
-        for ct in cancer_types:
-            for kind, url in catalog.cancer_types[ct].items():
-                title = text.resources[f"page_{kind}"].replace(PLACEHOLDER, text.cancer_types[ct])
-                found.append(Resource(title=title, url=url))
-    found.extend(Resource(title=text.resources[ref], url=catalog.resources[ref]) for ref in entry.resources)
+    found = cancer_type_pages(catalog, text, cancer_types) if entry.per_cancer_type else []
+    found.extend(resource(catalog, text, ref) for ref in entry.resources)
     return found
 
 
@@ -53,12 +48,12 @@ class Renderer:
         """One step's text, with the cancer types filled in, and its links."""
         text = self.catalog.texts[lang]
         words = text.steps[code]
-        cancer = cancer_names(text, cancer_types)
+        cancer = cancer_names(text, self.catalog.most_specific(cancer_types))
         filled = StepText(
-            title=words.title.replace(PLACEHOLDER, cancer),
-            summary=words.summary.replace(PLACEHOLDER, cancer),
-            details=words.details.replace(PLACEHOLDER, cancer),
-            questions=tuple(q.replace(PLACEHOLDER, cancer) for q in words.questions),
+            title=fill(words.title, cancer),
+            summary=fill(words.summary, cancer),
+            details=fill(words.details, cancer),
+            questions=tuple(fill(q, cancer) for q in words.questions),
         )
         return filled, tuple(resources_for(code, self.catalog, text, cancer_types))
 
@@ -66,18 +61,18 @@ class Renderer:
         """The ranked list with its text, reasons and resources."""
         text = self.catalog.texts[lang]
         named_types = tuple(cancer_types)
-        cancer = cancer_names(text, named_types)
+        cancer = cancer_names(text, self.catalog.most_specific(named_types))
         steps: list[NextStep] = []
         for position, state in enumerate(self.rank(outcome), start=1):
             words, resources = self.words(lang, state.code, named_types)
             reasons = []
             for placement in sorted(state.placements, key=lambda p: self.rule_order[p.rule]):
                 named = placement.params.get("cancer_type")
-                reason_cancer = cancer_names(text, named) if named else cancer
+                reason_cancer = cancer_names(text, self.catalog.most_specific(named)) if named else cancer
                 reasons.append(
                     Reason(
                         rule=placement.rule,
-                        text=text.reasons[placement.rule].replace(PLACEHOLDER, reason_cancer),
+                        text=fill(text.reasons[placement.rule], reason_cancer),
                     )
                 )
             steps.append(

@@ -9,12 +9,12 @@ from service.core.models import (
     CancerTypesResponse,
     CatalogResponse,
     CatalogStep,
-    Resource,
     RuleEntry,
     RulesResponse,
 )
 from service.core.ranking import resources_for
 from service.core.recommender import Recommender
+from service.core.wording import cancer_phrases, cancer_type_pages, fill
 
 router = APIRouter(prefix="/v1", tags=["reference"])
 
@@ -44,14 +44,14 @@ async def list_next_steps(
     steps = []
     for code in catalog.step_codes:
         words = text.steps[code]
-        name = text.cancer_types["other"]
+        name = cancer_phrases(text, ["other"])
         steps.append(
             CatalogStep(
                 code=code,
-                title=words.title.replace("{cancer}", name),
-                summary=words.summary.replace("{cancer}", name),
-                details=words.details.replace("{cancer}", name),
-                questions_to_ask=[q.replace("{cancer}", name) for q in words.questions],
+                title=fill(words.title, name),
+                summary=fill(words.summary, name),
+                details=fill(words.details, name),
+                questions_to_ask=[fill(q, name) for q in words.questions],
                 resources=resources_for(code, catalog, text, []),
             )
         )
@@ -74,13 +74,9 @@ async def list_cancer_types(
     catalog = recommender.catalog
     text = catalog.texts[_language(response, accept_language, recommender)]
     entries = []
-    for code, pages in catalog.cancer_types.items():
-        name = text.cancer_types[code]
-        resources = [
-            Resource(title=text.resources[f"page_{kind}"].replace("{cancer}", name), url=url)
-            for kind, url in pages.items()
-        ]
-        entries.append(CancerTypeEntry(code=code, name=name, resources=resources))
+    for code in catalog.cancer_types:
+        resources = cancer_type_pages(catalog, text, [code])
+        entries.append(CancerTypeEntry(code=code, name=text.cancer_types[code], resources=resources))
     return CancerTypesResponse(cancer_types=entries)
 
 
