@@ -13,7 +13,24 @@ from hypothesis import strategies as st
 from service.core.models import CancerType, Coverage, Intent, Modality, Specialty, StepCode
 
 # Stages in the forms a portal may send: groups, sub-stages, any letter case, and "unknown".
-STAGES = ["0", "0is", "I", "IA", "ib", "II", "IIA", "IIB", "iib", "III", "IIIA", "IIIC", "IIIC1", "IV", "IVA", "unknown"]
+STAGES = [
+    "0",
+    "0is",
+    "I",
+    "IA",
+    "ib",
+    "II",
+    "IIA",
+    "IIB",
+    "iib",
+    "III",
+    "IIIA",
+    "IIIC",
+    "IIIC1",
+    "IV",
+    "IVA",
+    "unknown",
+]
 
 
 def values(enum: Any) -> st.SearchStrategy[str]:

@@ -58,7 +58,9 @@ class Outcome:
         if rule.action == "derive":
             return self._derive(_resolve(then["fact"], matched))
         if rule.action == "recommend":
-            return self._recommend(rule_id, then["step"], then["weight"], _resolve(then.get("params", {}), matched))
+            return self._recommend(
+                rule_id, then["step"], then["weight"], _resolve(then.get("params", {}), matched)
+            )
         if rule.action == "conclude":
             self.consensus.add(then["consensus"])
             return ()

@@ -77,7 +77,12 @@ def stage_levels(stage: str | None) -> dict[str, str]:
     if stage is None or stage == STAGE_UNKNOWN:
         return {"stage": UNKNOWN, "stage_group": UNKNOWN, "stage_sub": NONE, "stage_fine": NONE}
     if stage.startswith("0"):
-        return {"stage": stage, "stage_group": "0", "stage_sub": stage if stage != "0" else NONE, "stage_fine": NONE}
+        return {
+            "stage": stage,
+            "stage_group": "0",
+            "stage_sub": stage if stage != "0" else NONE,
+            "stage_fine": NONE,
+        }
     group = stage.rstrip("ABC123")
     rest = stage[len(group) :]
     sub = group + rest[:1] if rest else NONE
@@ -105,7 +110,9 @@ def treatment_fields(treatment: Treatment | None) -> dict[str, str]:
         "targeted": tri(Modality.targeted_therapy.value in kinds),
         "immuno": tri(Modality.immunotherapy.value in kinds),
         "trial": tri(Modality.clinical_trial.value in kinds),
-        "sequence": SEQUENCE_JOIN.join(m.value for m in treatment.sequence) if treatment.sequence else UNKNOWN,
+        "sequence": SEQUENCE_JOIN.join(m.value for m in treatment.sequence)
+        if treatment.sequence
+        else UNKNOWN,
         "intent": treatment.intent.value if treatment.intent else UNKNOWN,
     }
 

@@ -6,8 +6,8 @@ rules directory, so the schema lists exactly the codes the service accepts.
 
 from __future__ import annotations
 
-from enum import StrEnum
 import re
+from enum import StrEnum
 from typing import Annotated, Literal, Self
 
 from pydantic import (

@@ -71,7 +71,11 @@ def load_phrases(raw: Any, file: str) -> Phrases:
     if not isinstance(raw, dict):
         raise _fail(file, "phrases", "'phrases' must be a mapping")
     numbers = raw.get("numbers")
-    if not isinstance(numbers, list) or len(numbers) < 10 or not all(isinstance(n, str) and n for n in numbers):
+    if (
+        not isinstance(numbers, list)
+        or len(numbers) < 10
+        or not all(isinstance(n, str) and n for n in numbers)
+    ):
         raise _fail(file, "phrases.numbers", "must list the words for one to ten")
     views = raw.get("views")
     if not isinstance(views, dict):
@@ -92,7 +96,10 @@ def load_phrases(raw: Any, file: str) -> Phrases:
 def check_phrases(lang: str, phrases: Phrases, modalities: Sequence[str], intents: Sequence[str]) -> None:
     """Every treatment kind and intent the contract accepts has words in this language."""
     file = f"text/{lang}.yaml"
-    for what, have, need in (("modalities", phrases.modalities, modalities), ("intents", phrases.intents, intents)):
+    for what, have, need in (
+        ("modalities", phrases.modalities, modalities),
+        ("intents", phrases.intents, intents),
+    ):
         missing = [code for code in need if code not in have]
         if missing:
             raise _fail(file, f"phrases.{what}.{missing[0]}", "no words for this code")

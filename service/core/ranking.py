@@ -9,28 +9,23 @@ from service.core.catalog import Catalog, LanguageText, StepText
 from service.core.models import NextStep, Reason, Resource
 from service.core.phrasing import TWO, ValueWords, answer_values, fill_values
 from service.core.ruleset import Ruleset
+from service.core.wording import cancer_phrases, cancer_type_pages, fill, resource
 
-PLACEHOLDER = "{cancer}"
 # Rendered step text kept per (language, step, cancer types named): static catalog text, not answers.
 STEP_TEXT_CACHE = 4096
 
 
-def cancer_names(text: LanguageText, codes: list[str] | tuple[str, ...]) -> str:
-    """Cancer types in plain words: "breast cancer or lymphoma"."""
-    return text.joiner_or.join(text.cancer_types[code] for code in codes)
+def cancer_names(text: LanguageText, codes: list[str] | tuple[str, ...]) -> dict[str, str]:
+    """The cancer types' words for each placeholder: {"cancer": "breast cancer or lymphoma", ...}."""
+    return cancer_phrases(text, codes)
 
 
 def resources_for(
     code: str, catalog: Catalog, text: LanguageText, cancer_types: list[str] | tuple[str, ...]
 ) -> list[Resource]:
     entry = catalog.step(code)
-    found: list[Resource] = []
-    if entry.per_cancer_type:
-        for ct in cancer_types:
-            for kind, url in catalog.cancer_types[ct].items():
-                title = text.resources[f"page_{kind}"].replace(PLACEHOLDER, text.cancer_types[ct])
-                found.append(Resource(title=title, url=url))
-    found.extend(Resource(title=text.resources[ref], url=catalog.resources[ref]) for ref in entry.resources)
+    found = cancer_type_pages(catalog, text, cancer_types) if entry.per_cancer_type else []
+    found.extend(resource(catalog, text, ref) for ref in entry.resources)
     return found
 
 
@@ -65,17 +60,17 @@ class Renderer:
         """One step's text, with the cancer types and the doctors filled in, and its links."""
         text = self.catalog.texts[lang]
         words = text.steps[code]
-        cancer = cancer_names(text, cancer_types)
+        cancer = cancer_names(text, self.catalog.most_specific(cancer_types))
         values = {"doctors": doctors}
 
-        def fill(template: str) -> str:
-            return fill_values(template.replace(PLACEHOLDER, cancer), values)
+        def filled_in(template: str) -> str:
+            return fill_values(fill(template, cancer), values)
 
         filled = StepText(
-            title=fill(words.title),
-            summary=fill(words.summary),
-            details=fill(words.details),
-            questions=tuple(fill(q) for q in words.questions),
+            title=filled_in(words.title),
+            summary=filled_in(words.summary),
+            details=filled_in(words.details),
+            questions=tuple(filled_in(q) for q in words.questions),
         )
         return filled, tuple(resources_for(code, self.catalog, text, cancer_types))
 
@@ -83,8 +78,8 @@ class Renderer:
         """The ranked list with its text, reasons and resources."""
         text = self.catalog.texts[lang]
         named_types = tuple(cancer_types)
-        cancer = cancer_names(text, named_types)
-        value_words = ValueWords(text.phrases, lambda code: cancer_names(text, [code]))
+        cancer = cancer_names(text, self.catalog.most_specific(named_types))
+        value_words = ValueWords(text.phrases, text.cancer_types.__getitem__)
         values = answer_values(value_words, opinions, outcome.facts_of("discordance"))
         doctors = text.phrases.doctors["two" if opinions == TWO else "many"]
         steps: list[NextStep] = []
@@ -94,14 +89,13 @@ class Renderer:
             links: list[Resource] = []
             for placement in sorted(state.placements, key=lambda p: self.rule_order[p.rule]):
                 named = placement.params.get("cancer_type")
-                reason_cancer = cancer_names(text, named) if named else cancer
+                reason_cancer = cancer_names(text, self.catalog.most_specific(named)) if named else cancer
                 unknowns = {"unknowns": value_words.unknowns(placement.params.get("unknown", []))}
-                template = text.reasons[placement.rule].replace(PLACEHOLDER, reason_cancer)
-                reasons.append(Reason(rule=placement.rule, text=fill_values(template, {**values, **unknowns})))
-                links.extend(
-                    Resource(title=text.resources[key], url=self.catalog.resources[key])
-                    for key in placement.params.get("link", [])
+                template = fill(text.reasons[placement.rule], reason_cancer)
+                reasons.append(
+                    Reason(rule=placement.rule, text=fill_values(template, {**values, **unknowns}))
                 )
+                links.extend(resource(self.catalog, text, key) for key in placement.params.get("link", []))
             steps.append(
                 NextStep(
                     rank=position,

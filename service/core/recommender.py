@@ -8,8 +8,8 @@ from pathlib import Path
 from service.core.actions import Outcome
 from service.core.catalog import DEFAULT_LANG, Catalog, load_catalog, ruleset_sha256
 from service.core.engine import RulesEngine
-from service.core.facts import Fact, cancer_types_named, to_facts
 from service.core.exceptions import EngineError
+from service.core.facts import Fact, cancer_types_named, to_facts
 from service.core.models import Intent, Modality, RecommendationRequest, RecommendationResponse, RulesetRef
 from service.core.phrasing import check_phrases
 from service.core.ranking import Renderer
@@ -40,8 +40,7 @@ class Recommender:
     def __post_init__(self) -> None:
         self.renderer = Renderer(self.catalog, self.ruleset)
         # cancer-type code -> its broad type (cll -> leukemia), for the rule "a type and its subtype never differ"
-        family = getattr(self.catalog, "family", lambda code: code)  # until the catalog has subtypes
-        self.families = {code: family(code) for code in self.catalog.cancer_types}
+        self.families = {code: self.catalog.family(code) for code in self.catalog.cancer_types}
 
     @classmethod
     def load(cls, rules_dir: Path) -> Recommender:

@@ -60,12 +60,18 @@ def check_order(body: dict[str, Any], answer: dict[str, Any], codes: list[str]) 
             assert codes[joint + 1] == "pathology_review"
         elif "imaging_review" in codes:
             assert codes[joint + 1] == "imaging_review"
-    reviews = [c for c in codes if c in ("third_specialist", "pathology_review", "imaging_review", "tumor_board")]
+    reviews = [
+        c for c in codes if c in ("third_specialist", "pathology_review", "imaging_review", "tumor_board")
+    ]
     if reviews and "share_records" in codes:
         assert codes.index("share_records") == codes.index(reviews[0]) + 1
     if reviews:
         assert "check_coverage" in codes or "check_coverage" in done
-    if len(body["opinions"]) >= 3 and "tumor_board" not in done and body.get("tumor_board_reviewed") is not True:
+    if (
+        len(body["opinions"]) >= 3
+        and "tumor_board" not in done
+        and body.get("tumor_board_reviewed") is not True
+    ):
         assert "tumor_board" in codes
 
 

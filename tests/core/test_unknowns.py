@@ -96,7 +96,9 @@ def test_an_opinion_field_left_out_everywhere_is_never_stated(body: dict[str, An
 
 @settings(max_examples=150, deadline=None)
 @given(body=requests, data=st.data())
-def test_one_clinician_of_unknown_focus_means_no_gap_is_stated(body: dict[str, Any], data: st.DataObject) -> None:
+def test_one_clinician_of_unknown_focus_means_no_gap_is_stated(
+    body: dict[str, Any], data: st.DataObject
+) -> None:
     only = data.draw(st.integers(min_value=0, max_value=len(body["opinions"]) - 1))
     stripped = answer(strip(body, "tumor_focus", only))
     assert not set(stripped.rules_fired) & OPINION_FIELDS["tumor_focus"][1]
@@ -138,21 +140,35 @@ def opinion(**extra: Any) -> dict[str, Any]:
 
 # For each field: a request where the value, sent, makes its rules fire.
 STATED = {
-    "explained_reasoning": {"opinions": [opinion(explained_reasoning=False), opinion(treatment={"modalities": ["chemotherapy"]})]},
+    "explained_reasoning": {
+        "opinions": [opinion(explained_reasoning=False), opinion(treatment={"modalities": ["chemotherapy"]})]
+    },
     "tumor_focus": {
-        "opinions": [opinion(clinician={"tumor_focus": "none"}), opinion(clinician={"tumor_focus": "none"}, diagnosis={"stage": "III"})]
+        "opinions": [
+            opinion(clinician={"tumor_focus": "none"}),
+            opinion(clinician={"tumor_focus": "none"}, diagnosis={"stage": "III"}),
+        ]
     },
     "stage": {"opinions": [opinion(diagnosis={"stage": "IIA"}), opinion(diagnosis={"stage": "IVB"})]},
     "treatment": {
         "opinions": [
-            opinion(treatment={"modalities": ["targeted_therapy", "immunotherapy", "clinical_trial"], "sequence": ["targeted_therapy", "immunotherapy"]}),
+            opinion(
+                treatment={
+                    "modalities": ["targeted_therapy", "immunotherapy", "clinical_trial"],
+                    "sequence": ["targeted_therapy", "immunotherapy"],
+                }
+            ),
             opinion(treatment={"modalities": ["chemotherapy"], "intent": "palliative"}),
         ]
     },
     "sequence": {
         "opinions": [
-            opinion(treatment={"modalities": ["surgery", "chemotherapy"], "sequence": ["surgery", "chemotherapy"]}),
-            opinion(treatment={"modalities": ["surgery", "chemotherapy"], "sequence": ["chemotherapy", "surgery"]}),
+            opinion(
+                treatment={"modalities": ["surgery", "chemotherapy"], "sequence": ["surgery", "chemotherapy"]}
+            ),
+            opinion(
+                treatment={"modalities": ["surgery", "chemotherapy"], "sequence": ["chemotherapy", "surgery"]}
+            ),
         ]
     },
     "intent": {"opinions": [opinion(), opinion(treatment={"intent": "palliative"})]},
