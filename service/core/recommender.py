@@ -39,7 +39,7 @@ class Recommender:
 
     def __post_init__(self) -> None:
         self.renderer = Renderer(self.catalog, self.ruleset)
-        # cancer-type code -> its broad type (cll -> leukemia), for the rule "a type and its subtype never differ"
+        # cancer-type code -> broad type (cll -> leukemia): "a type and its subtype never differ"
         self.families = {code: self.catalog.family(code) for code in self.catalog.cancer_types}
 
     @classmethod
