@@ -93,7 +93,7 @@ def test_the_generated_client_gets_the_ranked_answer(api_client: Any, client: ht
 
 
 def test_the_generated_client_sends_what_a_portal_knows_and_reads_uncertain(api_client: Any) -> None:
-    """A diagnosis-only read, a sub-stage, a sequence, case facts; a missing stage makes the answer uncertain."""
+    """A diagnosis-only read, a sub-stage, a sequence, case facts; a missing stage: uncertain."""
     models = module("models")
     create = module("api.recommendations.recommendations_create")
     body = {
