@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -14,7 +16,6 @@ from service.core.models import Intent, Modality, RecommendationRequest, Recomme
 from service.core.phrasing import check_phrases
 from service.core.ranking import Renderer
 from service.core.ruleset import STAGES, Ruleset, load_ruleset
-from service.web.metrics import ENGINE_SECONDS
 
 RULESET_NAME = "nextsteps"
 DISCORDANCE_ORDER = ("diagnosis", "stage", "treatment")
@@ -34,6 +35,8 @@ class Recommender:
     ruleset: Ruleset
     engine: RulesEngine
     ref: RulesetRef
+    # Wraps each evaluation; the app passes its engine-time metric (service/web/metrics.py).
+    timer: Callable[[], AbstractContextManager[object]] = nullcontext
     renderer: Renderer = field(init=False)
     families: dict[str, str] = field(init=False)
 
@@ -43,7 +46,9 @@ class Recommender:
         self.families = {code: self.catalog.family(code) for code in self.catalog.cancer_types}
 
     @classmethod
-    def load(cls, rules_dir: Path) -> Recommender:
+    def load(
+        cls, rules_dir: Path, timer: Callable[[], AbstractContextManager[object]] = nullcontext
+    ) -> Recommender:
         """Read and check rules_dir and start the engine; raises RuleFileError."""
         catalog = load_catalog(rules_dir)
         for lang, text in catalog.texts.items():
@@ -52,11 +57,11 @@ class Recommender:
         aliases = {rule.id: list(rule.aliases) for rule in ruleset.rules}
         engine = RulesEngine(RULESET_NAME, ruleset.definition(), aliases)
         sha = ruleset_sha256({**catalog.files, **ruleset.files})
-        return cls(catalog, ruleset, engine, RulesetRef(version=catalog.version, sha256=sha))
+        return cls(catalog, ruleset, engine, RulesetRef(version=catalog.version, sha256=sha), timer)
 
     def evaluate(self, request: RecommendationRequest) -> Outcome:
         outcome = Outcome(self.ruleset)
-        with ENGINE_SECONDS.time():
+        with self.timer():
             self.engine.evaluate(batches(to_facts(request, self.families)), outcome.fire)
         return outcome
 
