@@ -82,12 +82,12 @@ def test_spanish_answers_link_spanish_pages_and_mark_english_ones(client: httpx.
         assert link["url"] not in english_only, link
         page = spanish[link["url"]]
         assert link["title"].endswith("(en inglés)") == (page.page_lang == "en"), link
-    aml = catalog.cancer_types["aml"].pages["pdq"]["es"]
+    aml = catalog.cancer_types["aml"].pages["nci"]["es"]
     assert aml.page_lang == "es"
     guide = next(r for r in links if r["url"] == aml.url)
     assert (
         guide["title"]
-        == "Instituto Nacional del Cáncer: tratamiento de la leucemia mieloide aguda (LMA), para pacientes"
+        == "Instituto Nacional del Cáncer: leucemia mieloide aguda (LMA), información para pacientes"
     )
     # The answer names the subtype, not "leucemia o leucemia mieloide aguda".
     texts = " ".join(s["title"] + s["summary"] for s in answer["next_steps"])  # type: ignore[attr-defined]
@@ -102,5 +102,5 @@ def test_english_answers_link_english_pages_unmarked(client: httpx.Client) -> No
     assert {r["url"] for r in links} <= english
     assert not any("(in " in r["title"] for r in links)
     titles = {r["title"] for r in links}
-    assert "National Cancer Institute: treatment of colon cancer, for patients" in titles
-    assert "National Cancer Institute: treatment of rectal cancer, for patients" in titles
+    assert "National Cancer Institute: colon cancer, for patients" in titles
+    assert "National Cancer Institute: rectal cancer, for patients" in titles
