@@ -69,7 +69,7 @@ def scaled_rules(factor: int, into: Path) -> Path:
 
 def measure(recommender: Recommender, requests: list[RecommendationRequest], repeat: int) -> dict[str, Any]:
     py = PyEvaluator(recommender.ruleset)
-    facts = [to_facts(r) for r in requests]
+    facts = [to_facts(r, recommender.families) for r in requests]
     for i in range(min(200, len(requests))):  # warm-up
         recommender.evaluate(requests[i])
         py.evaluate(batches(facts[i]), Outcome(recommender.ruleset).fire)

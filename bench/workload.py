@@ -5,10 +5,10 @@ from __future__ import annotations
 import random
 from typing import Any
 
-from service.core.models import CancerType, Intent, Modality, Specialty, Stage, StepCode
+from service.core.models import STAGE_GROUPS, CancerType, Intent, Modality, Specialty, StepCode
 
 COMMON_TYPES = ["breast", "prostate", "lung", "colorectal", "lymphoma", "melanoma", "pancreatic", "ovarian"]
-STAGES = [s.value for s in Stage if s.value != "unknown"]
+STAGES = list(STAGE_GROUPS)
 MODALITIES = [m.value for m in Modality]
 SPECIALTIES = [s.value for s in Specialty]
 INTENTS = [i.value for i in Intent]

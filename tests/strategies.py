@@ -1,4 +1,8 @@
-"""Hypothesis strategies for requests, shared by the property and differential tests."""
+"""Hypothesis strategies for requests, shared by the property and differential tests.
+
+Every optional field of the contract is sometimes left out, sometimes sent, so the tests see
+unknown values as often as known ones.
+"""
 
 from __future__ import annotations
 
@@ -6,35 +10,75 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from service.core.models import CancerType, Intent, Modality, Specialty, Stage, StepCode
+from service.core.models import CancerType, Coverage, Intent, Modality, Specialty, StepCode
+
+# Stages in the forms a portal may send: groups, sub-stages, any letter case, and "unknown".
+STAGES = [
+    "0",
+    "0is",
+    "I",
+    "IA",
+    "ib",
+    "II",
+    "IIA",
+    "IIB",
+    "iib",
+    "III",
+    "IIIA",
+    "IIIC",
+    "IIIC1",
+    "IV",
+    "IVA",
+    "unknown",
+]
 
 
 def values(enum: Any) -> st.SearchStrategy[str]:
     return st.sampled_from([member.value for member in enum])
 
 
+def treatments() -> st.SearchStrategy[dict[str, Any]]:
+    def with_sequence(treatment: dict[str, Any]) -> st.SearchStrategy[dict[str, Any]]:
+        kinds = treatment["modalities"]
+        return st.one_of(
+            st.just(treatment),
+            st.permutations(kinds).map(lambda order: {**treatment, "sequence": list(order)}),
+        )
+
+    return st.fixed_dictionaries(
+        {"modalities": st.lists(values(Modality), min_size=1, max_size=4, unique=True)},
+        optional={"intent": values(Intent)},
+    ).flatmap(with_sequence)
+
+
 clinicians = st.fixed_dictionaries(
-    {"specialty": values(Specialty)}, optional={"tumor_focus": values(CancerType)}
+    {"specialty": values(Specialty)},
+    optional={"tumor_focus": st.one_of(values(CancerType), st.just("none"), st.none())},
 )
 opinions = st.fixed_dictionaries(
     {
         "clinician": clinicians,
         "diagnosis": st.fixed_dictionaries(
-            {"cancer_type": values(CancerType)}, optional={"stage": values(Stage)}
-        ),
-        "treatment": st.fixed_dictionaries(
-            {"modalities": st.lists(values(Modality), min_size=1, max_size=4, unique=True)},
-            optional={"intent": values(Intent)},
+            {"cancer_type": values(CancerType)}, optional={"stage": st.sampled_from(STAGES)}
         ),
     },
     optional={
-        "explained_reasoning": st.booleans(),
+        "treatment": treatments(),
+        "explained_reasoning": st.one_of(st.booleans(), st.none()),
         "guidelines_cited": st.lists(st.text(max_size=30), max_size=3),
     },
 )
+maybe_bool = st.one_of(st.booleans(), st.none())
 requests = st.fixed_dictionaries(
     {"opinions": st.lists(opinions, min_size=2, max_size=10)},
-    optional={"time_sensitive": st.booleans(), "completed_steps": st.lists(values(StepCode), max_size=4)},
+    optional={
+        "time_sensitive": st.booleans(),
+        "completed_steps": st.lists(values(StepCode), max_size=4),
+        "records_shared": maybe_bool,
+        "tumor_board_reviewed": maybe_bool,
+        "treatment_started": maybe_bool,
+        "coverage": values(Coverage),
+    },
 )
 json_values = st.recursive(
     st.none()

@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 import yaml
 
 from service.core.exceptions import RuleFileError
+from service.core.phrasing import Phrases, load_phrases
 
 
 def _entry_error(file: str, entry: str | None, reason: str) -> RuleFileError:
@@ -80,6 +81,7 @@ class LanguageText:
     resources: dict[str, str]
     steps: dict[str, StepText]
     reasons: dict[str, str]
+    phrases: Phrases
 
 
 @dataclass(frozen=True)
@@ -346,6 +348,7 @@ def _load_language(
         resources={key: " ".join(str(v).split()) for key, v in titles.items()},
         steps=step_texts,
         reasons=reasons,
+        phrases=load_phrases(doc.get("phrases"), file),
     )
 
 

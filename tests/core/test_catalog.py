@@ -10,6 +10,7 @@ import pytest
 
 from service.core.catalog import CANCER_PLACEHOLDERS, Catalog, load_catalog
 from service.core.exceptions import RuleFileError
+from service.core.phrasing import VALUE_PLACEHOLDERS
 from tests.conftest import ROOT, RULES
 
 SEED = ROOT.parent / "shared" / "seed" / "managing-different-opinions.txt"
@@ -41,13 +42,15 @@ def test_no_sentence_is_copied_from_the_seed() -> None:
             assert copied == [], f"{lang} {name}"
 
 
-def test_only_the_cancer_placeholders_are_used() -> None:
+def test_only_known_placeholders_are_used() -> None:
     catalog = load_catalog(RULES)
-    allowed = {"{" + p + "}" for p in CANCER_PLACEHOLDERS}
+    cancer = {"{" + p + "}" for p in CANCER_PLACEHOLDERS}
+    answer_values = cancer | {"{" + name + "}" for name in VALUE_PLACEHOLDERS}
     for lang, text in catalog.texts.items():
-        named = {**all_text(catalog, lang), **{f"resource {k}": v for k, v in text.resources.items()}}
-        for name, words in named.items():
-            assert set(re.findall(r"\{[^}]*\}", words)) <= allowed, f"{lang} {name}"
+        for name, words in all_text(catalog, lang).items():
+            assert set(re.findall(r"\{[^}]*\}", words)) <= answer_values, f"{lang} {name}"
+        for key, title in text.resources.items():
+            assert set(re.findall(r"\{[^}]*\}", title)) <= cancer, f"{lang} resource {key}"
 
 
 def test_every_answer_text_says_it_is_not_medical_advice() -> None:

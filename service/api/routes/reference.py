@@ -12,6 +12,7 @@ from service.core.models import (
     RuleEntry,
     RulesResponse,
 )
+from service.core.phrasing import fill_values
 from service.core.ranking import resources_for
 from service.core.recommender import Recommender
 from service.core.wording import cancer_phrases, cancer_type_pages, fill
@@ -42,16 +43,22 @@ async def list_next_steps(
     catalog = recommender.catalog
     text = catalog.texts[_language(response, accept_language, recommender)]
     steps = []
+    # Generic words: "your type of cancer", and the doctors of any number of opinions.
+    doctors = {"doctors": text.phrases.doctors["many"]}
     for code in catalog.step_codes:
         words = text.steps[code]
         name = cancer_phrases(text, ["other"])
+
+        def generic(template: str) -> str:
+            return fill_values(fill(template, name), doctors)  # noqa: B023 - used at once
+
         steps.append(
             CatalogStep(
                 code=code,
-                title=fill(words.title, name),
-                summary=fill(words.summary, name),
-                details=fill(words.details, name),
-                questions_to_ask=[fill(q, name) for q in words.questions],
+                title=generic(words.title),
+                summary=generic(words.summary),
+                details=generic(words.details),
+                questions_to_ask=[generic(q) for q in words.questions],
                 resources=resources_for(code, catalog, text, []),
             )
         )
