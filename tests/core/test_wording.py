@@ -5,6 +5,7 @@ from __future__ import annotations
 import httpx
 
 from service.core.catalog import load_catalog
+from service.core.ranking import resources_for
 from service.core.wording import cancer_phrases, cancer_type_pages, fill
 from tests.conftest import RULES, opinion
 
@@ -104,3 +105,24 @@ def test_english_answers_link_english_pages_unmarked(client: httpx.Client) -> No
     titles = {r["title"] for r in links}
     assert "National Cancer Institute: colon cancer, for patients" in titles
     assert "National Cancer Institute: rectal cancer, for patients" in titles
+
+
+def test_no_step_links_the_same_page_twice() -> None:
+    catalog = load_catalog(RULES)
+    for lang, text in catalog.texts.items():
+        for code in catalog.step_codes:
+            for named in (["breast"], ["sarcoma"], ["leukemia", "cll"], ["aml", "lymphoma"], ["other"]):
+                urls = [r.url for r in resources_for(code, catalog, text, named)]
+                assert len(urls) == len(set(urls)), (lang, code, named)
+
+
+def test_the_medicare_page_is_no_default_link_and_exists_in_spanish() -> None:
+    catalog = load_catalog(RULES)
+    assert [s.code for s in catalog.steps if "medicare_second_opinion" in s.resources] == []
+    medicare = catalog.resources["medicare_second_opinion"]
+    assert medicare["en"].url.startswith("https://www.medicare.gov/")
+    assert medicare["es"].url.startswith("https://es.medicare.gov/")
+    assert medicare["es"].page_lang == "es"
+    cis = catalog.resources["nci_cis"]["es"]
+    assert cis.url.startswith("https://www.cancer.gov/espanol/") and cis.page_lang == "es"
+    assert "español" in catalog.texts["es"].resources["nci_cis"]
