@@ -10,7 +10,11 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from service.core.models import CancerType, Coverage, Intent, Modality, Specialty, StepCode
+from service.config import get_settings
+from service.core.catalog import load_catalog
+from service.core.models import Coverage, Intent, Modality, Specialty
+
+CATALOG = load_catalog(get_settings().rules_dir)
 
 # Stages in the forms a portal may send: groups, sub-stages, any letter case, and "unknown".
 STAGES = [
@@ -53,13 +57,16 @@ def treatments() -> st.SearchStrategy[dict[str, Any]]:
 
 clinicians = st.fixed_dictionaries(
     {"specialty": values(Specialty)},
-    optional={"tumor_focus": st.one_of(values(CancerType), st.just("none"), st.none())},
+    optional={
+        "tumor_focus": st.one_of(st.sampled_from(list(CATALOG.cancer_types)), st.just("none"), st.none())
+    },
 )
 opinions = st.fixed_dictionaries(
     {
         "clinician": clinicians,
         "diagnosis": st.fixed_dictionaries(
-            {"cancer_type": values(CancerType)}, optional={"stage": st.sampled_from(STAGES)}
+            {"cancer_type": st.sampled_from(list(CATALOG.cancer_types))},
+            optional={"stage": st.sampled_from(STAGES)},
         ),
     },
     optional={
@@ -73,7 +80,7 @@ requests = st.fixed_dictionaries(
     {"opinions": st.lists(opinions, min_size=2, max_size=10)},
     optional={
         "time_sensitive": st.booleans(),
-        "completed_steps": st.lists(values(StepCode), max_size=4),
+        "completed_steps": st.lists(st.sampled_from(CATALOG.step_codes), max_size=4),
         "records_shared": maybe_bool,
         "tumor_board_reviewed": maybe_bool,
         "treatment_started": maybe_bool,
