@@ -16,11 +16,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from service.config import get_settings
-from service.core.models import RecommendationRequest, RecommendationResponse
-from service.core.recommender import Recommender
+from service.core.models import RecommendationResponse
+from service.core.rulebook import RuleBook
 from tests.strategies import requests
 
-RECOMMENDER = Recommender.load(get_settings().rules_dir)
+RULES = RuleBook.load(get_settings().rules_dir)
+RECOMMENDER = RULES.recommender
 
 # field -> (where it lives, the rules that speak about its value)
 OPINION_FIELDS: dict[str, tuple[tuple[str, ...], set[str]]] = {
@@ -66,7 +67,7 @@ UNKNOWN_KIND = {"stage": "stage", "treatment": "treatment"}
 
 
 def answer(body: dict[str, Any]) -> RecommendationResponse:
-    return RECOMMENDER.recommend(RecommendationRequest.model_validate(body))
+    return RECOMMENDER.recommend(RULES.parse(body))
 
 
 def strip(body: dict[str, Any], field: str, only: int | None = None) -> dict[str, Any]:
@@ -115,7 +116,7 @@ def test_a_case_field_left_out_is_never_stated(body: dict[str, Any], field: str)
 @given(body=requests)
 def test_agreement_is_only_said_when_everything_compared_is_known(body: dict[str, Any]) -> None:
     result = answer(body)
-    request = RecommendationRequest.model_validate(body)
+    request = RULES.parse(body)
     if result.consensus == "agree":
         assert all(o.diagnosis.stage not in (None, "unknown") for o in request.opinions)
         assert all(o.diagnosis.cancer_type.value != "other" for o in request.opinions)
