@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import httpx
 
-from service.core.catalog import load_catalog
+from service.core.catalog import CANCER_PLACEHOLDERS, load_catalog
 from service.core.ranking import resources_for
 from service.core.wording import cancer_phrases, cancer_type_pages, fill
 from tests.conftest import RULES, opinion
@@ -126,3 +126,11 @@ def test_the_medicare_page_is_no_default_link_and_exists_in_spanish() -> None:
     cis = catalog.resources["nci_cis"]["es"]
     assert cis.url.startswith("https://www.cancer.gov/espanol/") and cis.page_lang == "es"
     assert "español" in catalog.texts["es"].resources["nci_cis"]
+
+
+def test_the_placeholders_are_documented_at_the_head_of_every_text_file() -> None:
+    catalog = load_catalog(RULES)
+    for lang in catalog.texts:
+        head = (RULES / "text" / f"{lang}.yaml").read_text().split(f"lang: {lang}")[0]
+        for placeholder in CANCER_PLACEHOLDERS:
+            assert "{" + placeholder + "}" in head, (lang, placeholder)
