@@ -203,39 +203,32 @@ def edit_cis_es(root: Path, new: str) -> None:
     path.write_text(text)
 
 
-def test_a_link_missing_its_spanish_page_is_refused(tmp_path: Path) -> None:
+BAD_LINKS = {
+    "missing": ("", "the 'es' link must be a mapping$"),
+    "another host": (
+        "    es: {url: https://cancer.example.org/espanol, confirmed: true}\n",
+        "the 'es' link is not on a host",
+    ),
+    "not said if confirmed": (
+        "    es: {url: https://www.cancer.gov/espanol/contactenos}\n",
+        "the 'es' link must say 'confirmed",
+    ),
+    "unconfirmed without evidence": (
+        "    es: {url: https://www.cancer.gov/espanol/contactenos, confirmed: false}\n",
+        "the unconfirmed 'es' link needs 'evidence'",
+    ),
+    "evidence that is no evidence": (
+        "    es: {url: https://www.cancer.gov/espanol/contactenos, confirmed: false, evidence: guess}\n",
+        "the unconfirmed 'es' link needs 'evidence'",
+    ),
+}
+
+
+@pytest.mark.parametrize(("line", "reason"), BAD_LINKS.values(), ids=BAD_LINKS.keys())
+def test_a_bad_spanish_link_is_refused_naming_file_and_entry(tmp_path: Path, line: str, reason: str) -> None:
     root = copy_rules(tmp_path)
-    edit_cis_es(root, "")
-    with pytest.raises(
-        RuleFileError, match=r"^catalog.yaml: entry 'nci_cis': the 'es' link must be a mapping$"
-    ):
-        load_catalog(root)
-
-
-def test_a_link_on_another_host_is_refused(tmp_path: Path) -> None:
-    root = copy_rules(tmp_path)
-    edit_cis_es(root, "    es: {url: https://cancer.example.org/espanol, confirmed: true}\n")
-    with pytest.raises(
-        RuleFileError, match=r"^catalog.yaml: entry 'nci_cis': the 'es' link is not on a host"
-    ):
-        load_catalog(root)
-
-
-def test_a_link_must_say_whether_it_was_confirmed(tmp_path: Path) -> None:
-    root = copy_rules(tmp_path)
-    edit_cis_es(root, "    es: {url: https://www.cancer.gov/espanol/contactenos}\n")
-    with pytest.raises(
-        RuleFileError, match=r"^catalog.yaml: entry 'nci_cis': the 'es' link must say 'confirmed"
-    ):
-        load_catalog(root)
-
-
-def test_an_unconfirmed_link_must_say_why_it_is_believed(tmp_path: Path) -> None:
-    root = copy_rules(tmp_path)
-    edit_cis_es(root, "    es: {url: https://www.cancer.gov/espanol/contactenos, confirmed: false}\n")
-    with pytest.raises(
-        RuleFileError, match=r"^catalog.yaml: entry 'nci_cis': the unconfirmed 'es' link needs 'evidence'"
-    ):
+    edit_cis_es(root, line)
+    with pytest.raises(RuleFileError, match=r"^catalog.yaml: entry 'nci_cis': " + reason):
         load_catalog(root)
 
 

@@ -41,22 +41,20 @@ def read_whole(words: StepText, text: LanguageText, cancer_type: str) -> str:
     )
 
 
+def scores(catalog: Catalog, lang: str, cancer_type: str) -> dict[str, float]:
+    """Each step's score: Flesch-Kincaid grade in English, Fernández-Huerta ease in Spanish."""
+    text = catalog.texts[lang]
+    measure = textstat.flesch_kincaid_grade if lang == "en" else textstat.fernandez_huerta
+    with language(lang):
+        return {code: measure(read_whole(words, text, cancer_type)) for code, words in text.steps.items()}
+
+
 def grades(catalog: Catalog, cancer_type: str) -> dict[str, float]:
-    text = catalog.texts["en"]
-    with language("en"):
-        return {
-            code: textstat.flesch_kincaid_grade(read_whole(words, text, cancer_type))
-            for code, words in text.steps.items()
-        }
+    return scores(catalog, "en", cancer_type)
 
 
 def ease_es(catalog: Catalog, cancer_type: str) -> dict[str, float]:
-    text = catalog.texts["es"]
-    with language("es"):
-        return {
-            code: textstat.fernandez_huerta(read_whole(words, text, cancer_type))
-            for code, words in text.steps.items()
-        }
+    return scores(catalog, "es", cancer_type)
 
 
 def test_every_english_step_reads_at_grade_8_or_below_and_6_on_average() -> None:
