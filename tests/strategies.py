@@ -15,26 +15,11 @@ from service.core.catalog import load_catalog
 from service.core.models import Coverage, Intent, Modality, Specialty
 
 CATALOG = load_catalog(get_settings().rules_dir)
-
+CANCER_TYPES = list(CATALOG.cancer_types)
+STEP_CODES = list(CATALOG.step_codes)
 # Stages in the forms a portal may send: groups, sub-stages, any letter case, and "unknown".
-STAGES = [
-    "0",
-    "0is",
-    "I",
-    "IA",
-    "ib",
-    "II",
-    "IIA",
-    "IIB",
-    "iib",
-    "III",
-    "IIIA",
-    "IIIC",
-    "IIIC1",
-    "IV",
-    "IVA",
-    "unknown",
-]
+STAGES = ["0", "0is", "I", "IA", "ib", "II", "IIA", "IIB", "iib", "III", "IIIA", "IIIC", "IIIC1", "IV", "IVA"]
+STAGES.append("unknown")
 
 
 def values(enum: Any) -> st.SearchStrategy[str]:
@@ -57,16 +42,13 @@ def treatments() -> st.SearchStrategy[dict[str, Any]]:
 
 clinicians = st.fixed_dictionaries(
     {"specialty": values(Specialty)},
-    optional={
-        "tumor_focus": st.one_of(st.sampled_from(list(CATALOG.cancer_types)), st.just("none"), st.none())
-    },
+    optional={"tumor_focus": st.one_of(st.sampled_from(CANCER_TYPES), st.just("none"), st.none())},
 )
 opinions = st.fixed_dictionaries(
     {
         "clinician": clinicians,
         "diagnosis": st.fixed_dictionaries(
-            {"cancer_type": st.sampled_from(list(CATALOG.cancer_types))},
-            optional={"stage": st.sampled_from(STAGES)},
+            {"cancer_type": st.sampled_from(CANCER_TYPES)}, optional={"stage": st.sampled_from(STAGES)}
         ),
     },
     optional={
@@ -80,7 +62,7 @@ requests = st.fixed_dictionaries(
     {"opinions": st.lists(opinions, min_size=2, max_size=10)},
     optional={
         "time_sensitive": st.booleans(),
-        "completed_steps": st.lists(st.sampled_from(CATALOG.step_codes), max_size=4),
+        "completed_steps": st.lists(st.sampled_from(STEP_CODES), max_size=4),
         "records_shared": maybe_bool,
         "tumor_board_reviewed": maybe_bool,
         "treatment_started": maybe_bool,

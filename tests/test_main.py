@@ -40,7 +40,6 @@ def other_rules(tmp_path: Path) -> Path:
     catalog.write_text(
         catalog.read_text().replace("cancer_types:\n", "cancer_types:\n  - code: mesothelioma\n")
     )
-    # Spanish names carry their article (rules/text/es.yaml).
     for lang, name in (("en", "mesothelioma"), ("es", "{name: mesotelioma, article: el}")):
         text = rules / "text" / f"{lang}.yaml"
         text.write_text(

@@ -21,7 +21,6 @@ from service.core.rulebook import RuleBook
 from tests.strategies import requests
 
 RULES = RuleBook.load(get_settings().rules_dir)
-RECOMMENDER = RULES.recommender
 
 # field -> (where it lives, the rules that speak about its value)
 OPINION_FIELDS: dict[str, tuple[tuple[str, ...], set[str]]] = {
@@ -67,7 +66,7 @@ UNKNOWN_KIND = {"stage": "stage", "treatment": "treatment"}
 
 
 def answer(body: dict[str, Any]) -> RecommendationResponse:
-    return RECOMMENDER.recommend(RULES.parse(body))
+    return RULES.recommender.recommend(RULES.parse(body))
 
 
 def strip(body: dict[str, Any], field: str, only: int | None = None) -> dict[str, Any]:

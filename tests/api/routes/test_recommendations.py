@@ -42,7 +42,9 @@ def test_every_answer_carries_the_disclaimer_and_ruleset(client: httpx.Client) -
 
 def test_reasons_name_every_rule_that_placed_or_moved_a_step(client: httpx.Client) -> None:
     body = recommend(
-        client, opinions=[opinion(), opinion(modalities=("chemotherapy",))], completed_steps=["joint_review"]
+        client,
+        opinions=[opinion(tumor_focus="none"), opinion(modalities=("chemotherapy",), tumor_focus="none")],
+        completed_steps=["joint_review"],
     )
     third = step(body, "third_specialist")
     assert [r["rule"] for r in third["reasons"]] == [
@@ -54,7 +56,13 @@ def test_reasons_name_every_rule_that_placed_or_moved_a_step(client: httpx.Clien
 
 
 def test_missing_specialist_text_names_the_cancer_type(client: httpx.Client) -> None:
-    body = recommend(client, opinions=[opinion("sarcoma"), opinion("sarcoma", modalities=("radiation",))])
+    body = recommend(
+        client,
+        opinions=[
+            opinion("sarcoma", tumor_focus="none"),
+            opinion("sarcoma", modalities=("radiation",), tumor_focus="none"),
+        ],
+    )
     third = step(body, "third_specialist")
     assert "sarcoma" in third["title"]
     assert any(
@@ -65,7 +73,9 @@ def test_missing_specialist_text_names_the_cancer_type(client: httpx.Client) -> 
 
 
 def test_missing_specialist_reason_names_only_the_uncovered_type(client: httpx.Client) -> None:
-    body = recommend(client, opinions=[opinion("breast", tumor_focus="breast"), opinion("lymphoma")])
+    body = recommend(
+        client, opinions=[opinion("breast", tumor_focus="breast"), opinion("lymphoma", tumor_focus="none")]
+    )
     reason = next(
         r
         for r in step(body, "third_specialist")["reasons"]
