@@ -29,6 +29,8 @@ CANCER_PLACEHOLDERS = ("cancer", "the_cancer", "of_the_cancer", "to_the_cancer")
 # The plain name, the way every language file may give it without a grammar entry.
 BARE = "cancer"
 PLAIN_NAME_ARTICLE = "none"
+# Why an unconfirmed link is believed right; see the head of catalog.yaml.
+EVIDENCE = ("page_copy", "cited", "domain_notes", "pattern")
 
 
 @dataclass(frozen=True)
@@ -38,6 +40,7 @@ class Link:
     url: str
     page_lang: str  # the language the page is written in
     confirmed: bool  # found in the stored copies of public pages when it was checked
+    evidence: str | None  # for an unconfirmed link: why it is believed right (EVIDENCE)
 
 
 @dataclass(frozen=True)
@@ -173,9 +176,8 @@ class _LinkReader:
                 if page_lang == lang or "url" not in source:
                     raise _entry_error(self.file, entry, f"the {lang!r} link needs a 'url'")
                 spec = {**source, "in": page_lang}
-            links[lang] = Link(
-                self._url(spec.get("url"), entry, lang), page_lang, self._confirmed(spec, entry, lang)
-            )
+            confirmed, evidence = self._checked(spec, entry, lang)
+            links[lang] = Link(self._url(spec.get("url"), entry, lang), page_lang, confirmed, evidence)
         return links
 
     def _url(self, url: Any, entry: str, lang: str) -> str:
@@ -186,11 +188,22 @@ class _LinkReader:
             raise _entry_error(self.file, entry, f"the {lang!r} link is not on a host listed in 'hosts'")
         return url
 
-    def _confirmed(self, spec: dict[str, Any], entry: str, lang: str) -> bool:
+    def _checked(self, spec: dict[str, Any], entry: str, lang: str) -> tuple[bool, str | None]:
+        """Whether a stored copy confirmed the URL and, if not, the evidence for it: no link is a guess."""
         confirmed = spec.get("confirmed")
         if not isinstance(confirmed, bool):
             raise _entry_error(self.file, entry, f"the {lang!r} link must say 'confirmed: true' or 'false'")
-        return confirmed
+        evidence = spec.get("evidence")
+        if confirmed:
+            if evidence is not None:
+                raise _entry_error(
+                    self.file, entry, f"the {lang!r} link is confirmed; 'evidence' is for others"
+                )
+        elif evidence not in EVIDENCE:
+            raise _entry_error(
+                self.file, entry, f"the unconfirmed {lang!r} link needs 'evidence', one of {list(EVIDENCE)}"
+            )
+        return confirmed, evidence
 
 
 def _load_cancer_types(raw: Any, file: str, reader: _LinkReader) -> dict[str, CancerTypeInfo]:

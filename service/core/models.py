@@ -258,6 +258,11 @@ class CatalogResponse(BaseModel):
 class CancerTypeEntry(BaseModel):
     code: str
     name: str
+    parent: str | None = Field(
+        default=None,
+        description="The broad type this code is a subtype of (`cll` -> `leukemia`); a type and its own "
+        "subtype are not a difference of diagnosis.",
+    )
     resources: list[Resource]
 
 

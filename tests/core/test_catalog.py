@@ -7,7 +7,6 @@ import shutil
 from pathlib import Path
 
 import pytest
-import textstat
 
 from service.core.catalog import CANCER_PLACEHOLDERS, Catalog, load_catalog
 from service.core.exceptions import RuleFileError
@@ -15,7 +14,6 @@ from service.core.phrasing import VALUE_PLACEHOLDERS
 from tests.conftest import ROOT, RULES
 
 SEED = ROOT.parent / "shared" / "seed" / "managing-different-opinions.txt"
-MAX_GRADE = 8.0
 
 
 def all_text(catalog: Catalog, lang: str) -> dict[str, str]:
@@ -29,14 +27,6 @@ def all_text(catalog: Catalog, lang: str) -> dict[str, str]:
 
 def words(text: str) -> list[str]:
     return re.findall(r"[a-z']+", text.lower())
-
-
-def test_english_text_reads_at_or_below_eighth_grade() -> None:
-    catalog = load_catalog(RULES)
-    for name, text in all_text(catalog, "en").items():
-        sample = text.replace("{cancer}", "breast cancer")
-        if len(words(sample)) >= 20:
-            assert textstat.flesch_kincaid_grade(sample) <= MAX_GRADE, name
 
 
 def test_no_sentence_is_copied_from_the_seed() -> None:
@@ -202,7 +192,7 @@ def test_subtypes_link_their_own_pages() -> None:
         assert len({frozenset(u) for u in urls}) == len(urls), "two subtypes share their pages"
 
 
-CIS_ES = re.compile(r"    es: \{url: https://www.cancer.gov/espanol/contactenos, confirmed: (true|false)\}\n")
+CIS_ES = re.compile(r"    es: \{url: https://www.cancer.gov/espanol/contactenos, [^}]*\}\n")
 
 
 def edit_cis_es(root: Path, new: str) -> None:
@@ -213,28 +203,39 @@ def edit_cis_es(root: Path, new: str) -> None:
     path.write_text(text)
 
 
-def test_a_link_missing_its_spanish_page_is_refused(tmp_path: Path) -> None:
+BAD_LINKS = {
+    "missing": ("", "the 'es' link must be a mapping$"),
+    "another host": (
+        "    es: {url: https://cancer.example.org/espanol, confirmed: true}\n",
+        "the 'es' link is not on a host",
+    ),
+    "not said if confirmed": (
+        "    es: {url: https://www.cancer.gov/espanol/contactenos}\n",
+        "the 'es' link must say 'confirmed",
+    ),
+    "unconfirmed without evidence": (
+        "    es: {url: https://www.cancer.gov/espanol/contactenos, confirmed: false}\n",
+        "the unconfirmed 'es' link needs 'evidence'",
+    ),
+    "evidence that is no evidence": (
+        "    es: {url: https://www.cancer.gov/espanol/contactenos, confirmed: false, evidence: guess}\n",
+        "the unconfirmed 'es' link needs 'evidence'",
+    ),
+}
+
+
+@pytest.mark.parametrize(("line", "reason"), BAD_LINKS.values(), ids=BAD_LINKS.keys())
+def test_a_bad_spanish_link_is_refused_naming_file_and_entry(tmp_path: Path, line: str, reason: str) -> None:
     root = copy_rules(tmp_path)
-    edit_cis_es(root, "")
-    with pytest.raises(
-        RuleFileError, match=r"^catalog.yaml: entry 'nci_cis': the 'es' link must be a mapping$"
-    ):
+    edit_cis_es(root, line)
+    with pytest.raises(RuleFileError, match=r"^catalog.yaml: entry 'nci_cis': " + reason):
         load_catalog(root)
 
 
-def test_a_link_on_another_host_is_refused(tmp_path: Path) -> None:
-    root = copy_rules(tmp_path)
-    edit_cis_es(root, "    es: {url: https://cancer.example.org/espanol, confirmed: true}\n")
-    with pytest.raises(
-        RuleFileError, match=r"^catalog.yaml: entry 'nci_cis': the 'es' link is not on a host"
-    ):
-        load_catalog(root)
-
-
-def test_a_link_must_say_whether_it_was_confirmed(tmp_path: Path) -> None:
-    root = copy_rules(tmp_path)
-    edit_cis_es(root, "    es: {url: https://www.cancer.gov/espanol/contactenos}\n")
-    with pytest.raises(
-        RuleFileError, match=r"^catalog.yaml: entry 'nci_cis': the 'es' link must say 'confirmed"
-    ):
-        load_catalog(root)
+def test_every_link_is_confirmed_or_has_evidence() -> None:
+    catalog = load_catalog(RULES)
+    for where, lang, link in catalog.links():
+        assert link.confirmed != (link.evidence is not None), (where, lang)
+    # The links every answer may show were seen in stored copies of the pages.
+    for key in ("acs_second_opinion", "nci_finding_care", "medicare_second_opinion"):
+        assert catalog.resources[key]["en"].confirmed, key

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import httpx
 
-from service.core.catalog import load_catalog
+from service.core.catalog import CANCER_PLACEHOLDERS, load_catalog
+from service.core.ranking import resources_for
 from service.core.wording import cancer_phrases, cancer_type_pages, fill
 from tests.conftest import RULES, opinion
 
@@ -82,12 +83,12 @@ def test_spanish_answers_link_spanish_pages_and_mark_english_ones(client: httpx.
         assert link["url"] not in english_only, link
         page = spanish[link["url"]]
         assert link["title"].endswith("(en inglés)") == (page.page_lang == "en"), link
-    aml = catalog.cancer_types["aml"].pages["pdq"]["es"]
+    aml = catalog.cancer_types["aml"].pages["nci"]["es"]
     assert aml.page_lang == "es"
     guide = next(r for r in links if r["url"] == aml.url)
     assert (
         guide["title"]
-        == "Instituto Nacional del Cáncer: tratamiento de la leucemia mieloide aguda (LMA), para pacientes"
+        == "Instituto Nacional del Cáncer: leucemia mieloide aguda (LMA), información para pacientes"
     )
     # The answer names the subtype, not "leucemia o leucemia mieloide aguda".
     texts = " ".join(s["title"] + s["summary"] for s in answer["next_steps"])  # type: ignore[attr-defined]
@@ -102,5 +103,34 @@ def test_english_answers_link_english_pages_unmarked(client: httpx.Client) -> No
     assert {r["url"] for r in links} <= english
     assert not any("(in " in r["title"] for r in links)
     titles = {r["title"] for r in links}
-    assert "National Cancer Institute: treatment of colon cancer, for patients" in titles
-    assert "National Cancer Institute: treatment of rectal cancer, for patients" in titles
+    assert "National Cancer Institute: colon cancer, for patients" in titles
+    assert "National Cancer Institute: rectal cancer, for patients" in titles
+
+
+def test_no_step_links_the_same_page_twice() -> None:
+    catalog = load_catalog(RULES)
+    for lang, text in catalog.texts.items():
+        for code in catalog.step_codes:
+            for named in (["breast"], ["sarcoma"], ["leukemia", "cll"], ["aml", "lymphoma"], ["other"]):
+                urls = [r.url for r in resources_for(code, catalog, text, named)]
+                assert len(urls) == len(set(urls)), (lang, code, named)
+
+
+def test_the_medicare_page_is_no_default_link_and_exists_in_spanish() -> None:
+    catalog = load_catalog(RULES)
+    assert [s.code for s in catalog.steps if "medicare_second_opinion" in s.resources] == []
+    medicare = catalog.resources["medicare_second_opinion"]
+    assert medicare["en"].url.startswith("https://www.medicare.gov/")
+    assert medicare["es"].url.startswith("https://es.medicare.gov/")
+    assert medicare["es"].page_lang == "es"
+    cis = catalog.resources["nci_cis"]["es"]
+    assert cis.url.startswith("https://www.cancer.gov/espanol/") and cis.page_lang == "es"
+    assert "español" in catalog.texts["es"].resources["nci_cis"]
+
+
+def test_the_placeholders_are_documented_at_the_head_of_every_text_file() -> None:
+    catalog = load_catalog(RULES)
+    for lang in catalog.texts:
+        head = (RULES / "text" / f"{lang}.yaml").read_text().split(f"lang: {lang}")[0]
+        for placeholder in CANCER_PLACEHOLDERS:
+            assert "{" + placeholder + "}" in head, (lang, placeholder)

@@ -83,7 +83,14 @@ async def list_cancer_types(
     entries = []
     for code in catalog.cancer_types:
         resources = cancer_type_pages(catalog, text, [code])
-        entries.append(CancerTypeEntry(code=code, name=text.cancer_types[code], resources=resources))
+        entries.append(
+            CancerTypeEntry(
+                code=code,
+                name=text.cancer_types[code],
+                parent=catalog.cancer_types[code].parent,
+                resources=resources,
+            )
+        )
     return CancerTypesResponse(cancer_types=entries)
 
 
