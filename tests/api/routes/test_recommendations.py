@@ -139,3 +139,33 @@ def test_a_treatment_kind_given_twice_is_refused(client: httpx.Client) -> None:
             "reason": "Value error, each treatment kind may appear only once",
         }
     ]
+
+
+def test_a_stage_in_another_form_is_refused_listing_the_accepted_forms(client: httpx.Client) -> None:
+    body = {"opinions": [opinion(stage="stage-zz9"), opinion()]}
+    response = client.post("/v1/recommendations", json=body)
+    assert response.status_code == 422
+    errors = {e["field"]: e["reason"] for e in response.json()["errors"]}
+    reason = errors["opinions[0].diagnosis.stage"]
+    assert "0is" in reason and "IIB" in reason and "any letter case" in reason
+    assert "zz9" not in response.text  # the value is never echoed
+
+
+def test_a_sequence_must_order_the_modalities_given(client: httpx.Client) -> None:
+    first = opinion(modalities=("surgery",))
+    first["treatment"]["sequence"] = ["surgery", "radiation"]
+    response = client.post("/v1/recommendations", json={"opinions": [first, opinion()]})
+    assert response.status_code == 422
+    fields = [e["field"] for e in response.json()["errors"]]
+    assert fields == ["opinions[0].treatment"]
+
+
+def test_the_medicare_page_is_linked_only_for_people_on_medicare(client: httpx.Client) -> None:
+    opinions = [opinion(), opinion(modalities=("radiation",))]
+    medicare = "https://www.medicare.gov/coverage/second-surgical-opinions"
+    for coverage, linked in (("medicare", True), ("private", False), (None, False)):
+        extra = {"coverage": coverage} if coverage else {}
+        body = recommend(client, opinions=opinions, **extra)
+        urls = [r["url"] for s in body["next_steps"] for r in s["resources"]]
+        assert (medicare in urls) is linked, coverage
+        assert "check_coverage" in [s["code"] for s in body["next_steps"]]
