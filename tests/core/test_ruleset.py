@@ -65,6 +65,14 @@ BAD_RULES = [
     ),
     pytest.param(
         RECOMMEND,
+        "    then: {action: conclude, consensus: agree}",
+        "    then: {action: conclude, consensus: probably}",
+        "consensus_agree",
+        "'consensus' must be one of agree, disagree, uncertain",
+        id="unknown-consensus",
+    ),
+    pytest.param(
+        RECOMMEND,
         URGENT,
         "    then: {action: email_doctor, step: ask_if_safe_to_wait}",
         "urgent_and_differ",
