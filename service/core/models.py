@@ -18,8 +18,12 @@ from pydantic import (
     Field,
     StrictBool,
     StrictStr,
+    ValidationError,
+    ValidatorFunctionWrapHandler,
+    WrapValidator,
     model_validator,
 )
+from pydantic_core import PydanticCustomError
 
 from service.core.vocabulary import CancerType, Language, StepCode
 
@@ -110,9 +114,24 @@ class Closed(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+NO_FOCUS = "none"
+
+
+def _focus(value: object, handler: ValidatorFunctionWrapHandler) -> object:
+    """A cancer-type code, "none", or null; one error naming both forms, not one per union member."""
+    if value == NO_FOCUS:
+        return NO_FOCUS
+    try:
+        return handler(value)
+    except ValidationError:
+        raise PydanticCustomError(
+            "tumor_focus", "must be a cancer-type code (GET /v1/cancer-types) or 'none'"
+        ) from None
+
+
 class Clinician(Closed):
     specialty: Specialty
-    tumor_focus: CancerType | Literal["none"] | None = Field(
+    tumor_focus: Annotated[CancerType | Literal["none"] | None, WrapValidator(_focus)] = Field(
         default=None,
         description=(
             'The cancer type this clinician specialises in; "none" when known to have no such focus; '

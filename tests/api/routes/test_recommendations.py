@@ -169,3 +169,19 @@ def test_the_medicare_page_is_linked_only_for_people_on_medicare(client: httpx.C
         urls = [r["url"] for s in body["next_steps"] for r in s["resources"]]
         assert (medicare in urls) is linked, coverage
         assert "check_coverage" in [s["code"] for s in body["next_steps"]]
+
+
+def test_a_tumor_focus_is_a_cancer_type_or_none(client: httpx.Client) -> None:
+    known = recommend(client, opinions=[opinion(tumor_focus="none"), opinion(tumor_focus="breast")])
+    assert known["next_steps"]
+    bad = opinion()
+    bad["clinician"]["tumor_focus"] = "astrology"
+    response = client.post("/v1/recommendations", json={"opinions": [bad, opinion()]})
+    assert response.status_code == 422
+    assert response.json()["errors"] == [
+        {
+            "field": "opinions[0].clinician.tumor_focus",
+            "reason": "must be a cancer-type code (GET /v1/cancer-types) or 'none'",
+        }
+    ]
+    assert "astrology" not in response.text
