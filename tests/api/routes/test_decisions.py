@@ -278,13 +278,13 @@ def test_a_cds_hooks_call_is_a_decision_and_its_card_feedback_lands_in_the_log(
     # The EHR's ids and the clinician's comment are not kept anywhere.
     from sqlalchemy import select
 
-    from service.decisions.models import Decision, Feedback
+    from service.decisions.models import Decision, StepFeedback
     from service.decisions.store import Store
 
     store = Store(store_url)
     try:
         with store.session() as session:
-            rows = list(session.scalars(select(Feedback)))
+            rows = list(session.scalars(select(StepFeedback)))
             kept = " ".join(str(vars(row)) for row in [*rows, *session.scalars(select(Decision))])
     finally:
         store.close()
