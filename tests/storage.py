@@ -23,7 +23,7 @@ from service.decisions.migrate import upgrade
 from service.decisions.models import Decision, DecisionStep, StepFeedback
 from service.decisions.service import DecisionLog
 from service.decisions.store import Store
-from tests.conftest import AUTH, running_server
+from tests.support.server import AUTH, running_server
 
 PG_ADMIN_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 BACKENDS = ["sqlite", "postgresql"]

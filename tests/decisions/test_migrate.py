@@ -134,7 +134,7 @@ def test_replicas_starting_together_migrate_once(empty_url: str) -> None:
     import subprocess
     import sys
 
-    from tests.conftest import ROOT
+    from tests.support.paths import ROOT
 
     env = {**os.environ, "DATABASE_URL": empty_url}
     runs = [
