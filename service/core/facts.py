@@ -101,7 +101,8 @@ def treatment_fields(treatment: Treatment | None) -> dict[str, str]:
             "sequence": UNKNOWN,
             "intent": UNKNOWN,
         }
-    kinds = {m.value for m in treatment.modalities}
+    # A kind named only in the sequence is still proposed: nothing the request says is dropped.
+    kinds = {m.value for m in treatment.modalities} | {m.value for m in treatment.sequence or []}
     return {
         "treatment": "yes",
         "modalities": SET_JOIN.join(sorted(kinds)),

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from enum import StrEnum
-from typing import Annotated, Literal, Self
+from typing import Annotated, Literal
 
 from pydantic import (
     AfterValidator,
@@ -21,7 +21,6 @@ from pydantic import (
     ValidationError,
     ValidatorFunctionWrapHandler,
     WrapValidator,
-    model_validator,
 )
 from pydantic_core import PydanticCustomError
 
@@ -162,17 +161,12 @@ class Treatment(Closed):
         min_length=1,
         json_schema_extra={"uniqueItems": True},
         description=(
-            "Optional: the treatment kinds in the order the doctor proposes them, each one of modalities. "
-            "Two known sequences that differ are a treatment difference."
+            "Optional: the treatment kinds in the order the doctor proposes them. A kind named here counts "
+            "as proposed even when modalities leaves it out. Two known sequences that differ are a "
+            "treatment difference."
         ),
     )
     intent: Intent | None = None
-
-    @model_validator(mode="after")
-    def _sequence_within_modalities(self) -> Self:
-        if self.sequence is not None and not set(self.sequence) <= set(self.modalities):
-            raise ValueError("each treatment kind in sequence must also be listed in modalities")
-        return self
 
 
 class Opinion(Closed):
