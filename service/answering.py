@@ -1,11 +1,10 @@
 """The one way to answer: every entry point (REST, batch, CDS Hooks, and those to come) hands its validated
 comparisons here. Answering evaluates them, records each as a decision, and only then counts it.
 
-Order, for one answer: an Idempotency-Key retry is answered from the log; else the rules answer, the
-decision is committed (or the store's failure is raised: nothing is shown, nothing counted), and the
-metrics count what was recorded. The request is kept (hashed, or in full, when so configured) as the
+Order, for one answer: an Idempotency-Key retry is answered from the log (and not counted again); else
+the rules answer, the decision is committed (or the store's failure is raised: nothing is shown, nothing
+counted), and the metrics count it. The request is kept (hashed, or in full, when so configured) as the
 JSON of the validated model, whatever the entry point: what the caller set, nothing it left out.
-The metrics count every answer the rules made and the log recorded; a replay from the log is not counted.
 """
 
 from __future__ import annotations
@@ -61,10 +60,11 @@ class Answering:
 
     def __init__(self, log: DecisionLog | NullLog) -> None:
         self.log = log
+        self.records = not isinstance(log, NullLog)  # DECISION_STORE=on
 
     async def _blocking(self, call: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
         """A call to the log: in a worker thread when it reaches a store, inline when it cannot block."""
-        if isinstance(self.log, NullLog):
+        if not self.records:
             return call(*args, **kwargs)
         return await run_in_threadpool(call, *args, **kwargs)
 
@@ -81,7 +81,7 @@ class Answering:
         The engine runs on the calling (event loop) thread: it takes well under a millisecond and is
         entered by one thread at a time. Raises the log's errors (store unavailable, key conflict).
         """
-        body = stored_request(request)
+        body = stored_request(request) if self.records else b""
         if idempotency_key is not None:
             replayed = await self._blocking(self.log.replay, client_id, idempotency_key, body)
             if replayed is not None:
@@ -118,7 +118,8 @@ class Answering:
         answers = []
         for request in requests:
             lang = choose(request.lang, accept_language, rules.catalog.texts)
-            answers.append((rules.recommender.recommend(request, lang), stored_request(request), lang))
+            body = stored_request(request) if self.records else b""
+            answers.append((rules.recommender.recommend(request, lang), body, lang))
         stored = self.log.record_many(answers, client_id)
         for recommendation, _body, _lang in answers:
             _count(recommendation)
