@@ -1,5 +1,12 @@
 # The README's commands. Each one sets up what it needs (a virtual environment in .venv).
-PYTHON ?= $(shell command -v python3.11 || command -v python3.12 || command -v python3)
+# The newest supported Python found: on PATH, else pyenv's (pyenv's shims answer only for the selected version).
+PYTHON ?= $(shell for v in 3.13 3.12 3.11; do \
+  p=$$(command -v python$$v) && python$$v -c '' 2>/dev/null && { echo $$p; exit; }; \
+  for p in $$(ls -d $${PYENV_ROOT:-$$HOME/.pyenv}/versions/$$v.*/bin/python$$v 2>/dev/null | sort -V -r); do \
+    $$p -c '' && { echo $$p; exit; }; done; done; command -v python3)
+# durable-rules calls PyEval_CallObject, which Python 3.13 removed; its setup.py overwrites CFLAGS.
+DURABLE_RULES := $(shell sed -nE 's/^ *"(durable-rules==[^"]+)".*/\1/p' pyproject.toml)
+DURABLE_CPPFLAGS := -DPyEval_CallObject=PyObject_CallObject
 VENV := .venv
 BIN := $(VENV)/bin
 TS := clients/ts
@@ -7,14 +14,27 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 export HOST PORT
 
-.PHONY: run test lint typecheck unit clean openapi openapi-check browser vendor-docs bench bench-tools container-check bench-store migrate purge
+.PHONY: engine-test-oldest run test lint typecheck unit clean openapi openapi-check browser vendor-docs bench bench-tools container-check bench-store migrate purge
 
 $(BIN)/.installed: pyproject.toml
-	$(PYTHON) -c 'import sys; assert (3, 11) <= sys.version_info[:2] < (3, 13), "nextsteps needs Python 3.11 or 3.12 (durable-rules does not import on 3.13)"'
+	$(PYTHON) -c 'import sys; assert (3, 11) <= sys.version_info[:2] <= (3, 13), "nextsteps needs Python 3.11 to 3.13"'
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
+	# durable-rules ships only as source: compiled here with the flag, never taken from pip's wheel cache
+	# (a wheel built there without the flag would install and then fail to import on 3.13).
+	CPPFLAGS="$(DURABLE_CPPFLAGS) $$CPPFLAGS" $(BIN)/python -m pip install --quiet --no-cache-dir \
+	  --no-binary durable-rules --force-reinstall '$(DURABLE_RULES)'
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -c 'import durable_rules_engine, durable.lang'
 	touch $@
+
+# The engine's tests on the oldest supported Python too (CI), in a venv of their own.
+PYTHON_OLDEST ?= $(shell command -v python3.11 || ls -d $${PYENV_ROOT:-$$HOME/.pyenv}/versions/3.11.*/bin/python3.11 2>/dev/null | tail -n 1)
+OLDEST_VENV := .venv-oldest
+engine-test-oldest: ## tests/core on Python 3.11
+	$(MAKE) VENV=$(OLDEST_VENV) PYTHON=$(PYTHON_OLDEST) $(OLDEST_VENV)/bin/.installed
+	$(OLDEST_VENV)/bin/python -c 'import sys; assert sys.version_info[:2] == (3, 11), sys.version'
+	$(OLDEST_VENV)/bin/pytest -q tests/core
 
 run: $(BIN)/.installed ## serve the API on http://$(HOST):$(PORT), with a printed local development key
 	$(BIN)/python -m service --dev
@@ -87,4 +107,4 @@ container-check: $(BIN)/.installed ## build the image and test the running conta
 	bash deploy/container-check.sh
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(OLDEST_VENV) .pytest_cache .mypy_cache .ruff_cache
