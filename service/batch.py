@@ -12,6 +12,7 @@ from pydantic import BaseModel, Field, ValidationError, WithJsonSchema
 from service.core.languages import choose
 from service.core.models import RecommendationRequest, RecommendationResponse
 from service.core.recommender import Recommender
+from service.decisions.group_commit import CommitGate
 from service.decisions.service import DecisionLog
 from service.web import metrics
 from service.web.problems import PROBLEM_BASE, Problem, field_errors
@@ -54,10 +55,12 @@ def run(
     accept_language: str | None,
     decisions: DecisionLog | None = None,
     client: str | None = None,
+    gate: CommitGate | None = None,
 ) -> BatchResponse:
     """Validate and answer each item; a refused item carries its own problem, fields named from the item.
 
-    The answered items are recorded as decisions in one transaction before the batch is answered.
+    The answered items are recorded as decisions in one transaction before the batch is answered; with
+    `gate`, only if the request still waits (service.web.timeout).
     """
     results: list[BatchResult] = []
     answered: list[tuple[BatchResult, RecommendationResponse, bytes, str]] = []
@@ -86,7 +89,7 @@ def run(
         answered.append((result, answer, json.dumps(item).encode(), lang))
     if decisions is not None and answered:
         recorded = decisions.record_many(
-            [(answer, body, lang) for _r, answer, body, lang in answered], client
+            [(answer, body, lang) for _r, answer, body, lang in answered], client, gate
         )
         for (result, *_rest), stored in zip(answered, recorded, strict=True):
             result.decision_id = stored.decision_id

@@ -13,7 +13,9 @@ from service.auth.clients import Client, Scope, owner_filter
 from service.auth.middleware import REALM
 from service.core.recommender import Recommender
 from service.decisions.exceptions import StoreOff
+from service.decisions.group_commit import CommitGate
 from service.decisions.service import DecisionLog
+from service.web.timeout import GATE
 
 
 async def get_recommender(request: Request) -> Recommender:
@@ -90,6 +92,16 @@ async def require_decision_log(request: Request) -> DecisionLog:
 
 
 DecisionsDep = Annotated[DecisionLog, Depends(require_decision_log)]
+
+
+async def get_commit_gate(request: Request) -> CommitGate | None:
+    """This request's commit gate (service.web.timeout): its decisions are committed only while the
+    request still waits for them, and then always answered."""
+    gate: CommitGate | None = getattr(request.state, GATE, None)
+    return gate
+
+
+CommitGateDep = Annotated[CommitGate | None, Depends(get_commit_gate)]
 
 
 def owner_of(request: Request) -> str | None:

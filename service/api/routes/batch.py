@@ -4,7 +4,14 @@ from fastapi import APIRouter, Request
 from starlette.concurrency import run_in_threadpool
 
 from service import batch
-from service.api.deps import AcceptLanguage, DecisionLogDep, RecommenderDep, client_of, require_scope
+from service.api.deps import (
+    AcceptLanguage,
+    CommitGateDep,
+    DecisionLogDep,
+    RecommenderDep,
+    client_of,
+    require_scope,
+)
 from service.web.problems import PROBLEM_RESPONSES
 
 router = APIRouter(prefix="/v1", tags=["recommendations"])
@@ -27,6 +34,7 @@ async def create_batch(
     request: Request,
     recommender: RecommenderDep,
     decisions: DecisionLogDep,
+    gate: CommitGateDep,
     accept_language: AcceptLanguage = None,
 ) -> batch.BatchResponse:
     """Answer each item as `POST /v1/recommendations` would, in order: a valid item gets its
@@ -37,4 +45,6 @@ async def create_batch(
     the server keeps answering other requests; the engine still takes one evaluation at a time.
     """
     client = client_of(request) or (decisions.default_client if decisions else None)
-    return await run_in_threadpool(batch.run, recommender, body.items, accept_language, decisions, client)
+    return await run_in_threadpool(
+        batch.run, recommender, body.items, accept_language, decisions, client, gate
+    )

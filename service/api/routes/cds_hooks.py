@@ -12,6 +12,7 @@ from starlette.concurrency import run_in_threadpool
 
 from service.api.deps import (
     AcceptLanguage,
+    CommitGateDep,
     DecisionLogDep,
     RecommenderDep,
     client_of,
@@ -96,6 +97,7 @@ async def call_service(
     response: Response,
     recommender: RecommenderDep,
     decisions: DecisionLogDep,
+    gate: CommitGateDep,
     accept_language: AcceptLanguage = None,
 ) -> CdsResponse:
     """Answer a hook call with one card per next step, in rank order.
@@ -115,7 +117,7 @@ async def call_service(
     card_ids = None
     if decisions is not None:  # recorded like POST /v1/recommendations; the EHR's ids are not kept
         raw = comparison.model_dump_json(exclude_none=True).encode()
-        stored = await run_in_threadpool(decisions.record, answer, raw, client_of(request), None, lang)
+        stored = await decisions.record_async(answer, raw, client_of(request), None, lang, gate)
         card_ids = {s.code: str(card_uuid(stored.decision_id, s.code)) for s in answer.next_steps}
     return cds_hooks.cards(answer, comparison.time_sensitive, str(request.url_for("redoc")), card_ids)
 

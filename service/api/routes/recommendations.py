@@ -5,7 +5,14 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Request, Response
 from starlette.concurrency import run_in_threadpool
 
-from service.api.deps import AcceptLanguage, DecisionLogDep, RecommenderDep, client_of, require_scope
+from service.api.deps import (
+    AcceptLanguage,
+    CommitGateDep,
+    DecisionLogDep,
+    RecommenderDep,
+    client_of,
+    require_scope,
+)
 from service.core.languages import choose
 from service.core.models import RecommendationRequest
 from service.decisions.schemas import RecordedRecommendation
@@ -44,6 +51,7 @@ async def create_recommendation(
     request: Request,
     recommender: RecommenderDep,
     decisions: DecisionLogDep,
+    gate: CommitGateDep,
     idempotency_key: IdempotencyKey = None,
     accept_language: AcceptLanguage = None,
 ) -> Response:
@@ -70,6 +78,7 @@ async def create_recommendation(
             return Response(replayed.body, media_type=JSON, headers=headers)
     answer = recommender.recommend(body, lang)
     record_answer(request, answer)
-    stored = await run_in_threadpool(decisions.record, answer, raw, client, idempotency_key, lang)
+    # Committed in this process's next group commit; past the time limit before it begins, nothing is.
+    stored = await decisions.record_async(answer, raw, client, idempotency_key, lang, gate)
     # stored is the first answer when a simultaneous retry with the same key was recorded first
     return Response(stored.body, media_type=JSON, headers={**headers, "Content-Language": stored.lang})
