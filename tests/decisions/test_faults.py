@@ -16,6 +16,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
@@ -194,9 +195,9 @@ def test_a_stalled_postgres_commits_exactly_the_decisions_it_answers(postgres: T
     assert_commit_or_answer(load, recorded(url))
 
 
-def test_a_locked_sqlite_file_commits_exactly_the_decisions_it_answers(tmp_path: Path) -> None:
-    env = {"DATA_DIR": str(tmp_path), "WORKERS": "2", "REQUEST_TIMEOUT_SECONDS": str(TIME_LIMIT_S)}
-    database = tmp_path / SQLITE_FILE
+@contextlib.contextmanager
+def sqlite_locked(database: Path, seconds: float) -> Iterator[None]:
+    """Another process holds the SQLite file's write lock for `seconds` (yields once it has it)."""
     holder = (
         "import sqlite3, sys, time\n"
         "db = sqlite3.connect(sys.argv[1], isolation_level=None)\n"
@@ -205,16 +206,39 @@ def test_a_locked_sqlite_file_commits_exactly_the_decisions_it_answers(tmp_path:
         "time.sleep(float(sys.argv[2]))\n"
         "db.execute('ROLLBACK')\n"
     )
+    with subprocess.Popen(
+        [sys.executable, "-c", holder, str(database), str(seconds)], stdout=subprocess.PIPE, text=True
+    ) as lock:
+        assert lock.stdout is not None and lock.stdout.readline().strip() == "locked"
+        yield
+        assert lock.wait(timeout=60) == 0
+
+
+def test_a_locked_sqlite_file_commits_exactly_the_decisions_it_answers(tmp_path: Path) -> None:
+    env = {"DATA_DIR": str(tmp_path), "WORKERS": "2", "REQUEST_TIMEOUT_SECONDS": str(TIME_LIMIT_S)}
+    database = tmp_path / SQLITE_FILE
     with running_server(**env) as base, Load(base, batches=True) as load:
         wait_for(lambda: load.count(200) >= 50, "50 answers before the lock")
-        with subprocess.Popen(
-            [sys.executable, "-c", holder, str(database), str(STALL_S)], stdout=subprocess.PIPE, text=True
-        ) as lock:
-            assert lock.stdout is not None and lock.stdout.readline().strip() == "locked"
-            assert lock.wait(timeout=60) == 0
+        with sqlite_locked(database, STALL_S):
+            pass
         answered = load.count(200)
         wait_for(lambda: load.count(200) >= answered + 50, "50 answers after the lock")
     assert_commit_or_answer(load, recorded(f"sqlite:///{database}"))
+
+
+def test_a_client_that_leaves_before_its_commit_began_leaves_no_decision(tmp_path: Path) -> None:
+    database = tmp_path / SQLITE_FILE
+    with running_server(DATA_DIR=str(tmp_path)) as base, httpx.Client(base_url=base, headers=AUTH) as client:
+        with sqlite_locked(database, STALL_S), ThreadPoolExecutor(1) as pool:
+            # the writer takes the first request's decision and waits for the lock with it
+            first = pool.submit(client.post, "/v1/recommendations", json=BODY, timeout=60)
+            time.sleep(1)
+            with pytest.raises(httpx.ReadTimeout):  # the second queues behind it; its client leaves
+                client.post("/v1/recommendations", json=BODY, timeout=1)
+        answered = first.result(timeout=60)
+        assert answered.status_code == 200
+        time.sleep(1)
+    assert recorded(f"sqlite:///{database}") == [uuid.UUID(answered.json()["decision_id"])]
 
 
 def test_a_worker_killed_during_group_commits_loses_no_acknowledged_decision(tmp_path: Path) -> None:
