@@ -24,10 +24,11 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 from typing import Generic, TypeVar
 
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy import Connection
+from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
-from service.decisions.store import Store, StoreUnavailable
+from service.decisions.store import Store, StoreUnavailable, unavailable
 
 log = logging.getLogger("service.decisions.group_commit")
 
@@ -70,10 +71,14 @@ class CommitGate:
 
 
 class GroupCommitter(Generic[Part]):
-    """The writer thread of one store: `submit` parts, each written by `write(session, parts)`."""
+    """The writer thread of one store: `submit` parts, each written by `write(connection, parts)`.
 
-    def __init__(self, store: Store, write: Callable[[Session, Sequence[Part]], None], name: str) -> None:
+    The writer keeps one connection (no session, no pool round trip per commit); after a failure it is
+    dropped and the next group connects again."""
+
+    def __init__(self, store: Store, write: Callable[[Connection, Sequence[Part]], None], name: str) -> None:
         self.store = store
+        self._connection: Connection | None = None
         self._write = write
         self._name = name
         self._waiting: list[tuple[Part, Future[None]]] = []
@@ -106,6 +111,9 @@ class GroupCommitter(Generic[Part]):
             thread = self._thread
         if thread is not None:
             thread.join(timeout=60)
+        if self._connection is not None:
+            self._connection.close()
+            self._connection = None
 
     def _run(self) -> None:
         while True:
@@ -120,10 +128,34 @@ class GroupCommitter(Generic[Part]):
             if group:
                 self._commit(group)
 
+    def _transaction(self, parts: Sequence[Part]) -> None:
+        """Write `parts` and commit, on the writer's connection; store failures raise StoreUnavailable."""
+        with self.store.turns:
+            try:
+                if self._connection is None:
+                    self._connection = self.store.engine.connect()
+                with self._connection.begin():
+                    self._write(self._connection, parts)
+            except DBAPIError as exc:
+                error = unavailable(exc)
+                if error is not exc:  # the connection may be broken: the next group opens another
+                    self._drop_connection()
+                raise error from exc
+            except PoolTimeout as exc:
+                raise StoreUnavailable(type(exc).__name__) from exc
+
+    def _drop_connection(self) -> None:
+        if self._connection is not None:
+            try:
+                self._connection.invalidate()
+                self._connection.close()
+            except Exception:  # already unusable; nothing more to release
+                log.debug("closing a failed writer connection failed too")
+            self._connection = None
+
     def _commit(self, group: list[tuple[Part, Future[None]]]) -> None:
         try:
-            with self.store.session() as session:
-                self._write(session, [part for part, _ in group])
+            self._transaction([part for part, _ in group])
         except IntegrityError as exc:
             if len(group) == 1:
                 group[0][1].set_exception(exc)
@@ -143,8 +175,7 @@ class GroupCommitter(Generic[Part]):
 
     def _commit_alone(self, part: Part, future: Future[None]) -> None:
         try:
-            with self.store.session() as session:
-                self._write(session, [part])
+            self._transaction([part])
         except Exception as exc:
             future.set_exception(exc)
             return

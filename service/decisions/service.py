@@ -19,9 +19,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import NamedTuple, cast
 
-from sqlalchemy import ColumnElement, Select, and_, delete, func, insert, or_, select
+from sqlalchemy import ColumnElement, Connection, Select, and_, delete, func, insert, or_, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from service.config import Settings
@@ -51,6 +50,9 @@ from service.decisions.schemas import (
     StepReport,
 )
 from service.decisions.store import Store, StoreUnavailable, database_url
+
+INSERT_DECISIONS = insert(Decision.metadata.tables[Decision.__tablename__])
+INSERT_STEPS = insert(Decision.metadata.tables[DecisionStep.__tablename__])
 
 
 class DecisionRows(NamedTuple):
@@ -263,14 +265,13 @@ class DecisionLog:
         self.store.close()
 
     @staticmethod
-    def _write(session: Session, parts: Sequence[list[DecisionRows]]) -> None:
+    def _write(connection: Connection, parts: Sequence[list[DecisionRows]]) -> None:
         """The writer's work for one group: every decision row, then every step row (one statement each)."""
         decisions = [rows.decision for part in parts for rows in part]
         steps = [step for part in parts for rows in part for step in rows.steps]
-        tables = Decision.metadata.tables
-        session.execute(insert(tables[Decision.__tablename__]), decisions)
+        connection.execute(INSERT_DECISIONS, decisions)
         if steps:
-            session.execute(insert(tables[DecisionStep.__tablename__]), steps)
+            connection.execute(INSERT_STEPS, steps)
 
     def _decision(
         self,

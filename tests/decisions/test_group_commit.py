@@ -12,7 +12,7 @@ from concurrent.futures import CancelledError, ThreadPoolExecutor
 from contextlib import contextmanager
 
 import pytest
-from sqlalchemy.orm import Session
+from sqlalchemy import Connection
 
 from service.config import get_settings
 from service.core.models import RecommendationRequest, RecommendationResponse
@@ -40,11 +40,11 @@ def writer_held(log: DecisionLog) -> Iterator[tuple[threading.Event, threading.E
     release, entered = threading.Event(), threading.Event()
     write = log._writer._write
 
-    def held(session: Session, parts: Sequence[list[DecisionRows]]) -> None:
+    def held(connection: Connection, parts: Sequence[list[DecisionRows]]) -> None:
         if not release.is_set():
             entered.set()
             assert release.wait(WAIT_S)
-        write(session, parts)
+        write(connection, parts)
 
     log._writer._write = held
     try:
