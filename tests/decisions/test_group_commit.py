@@ -15,8 +15,8 @@ import pytest
 from sqlalchemy import Connection
 
 from service.config import get_settings
-from service.core.models import RecommendationRequest, RecommendationResponse
-from service.core.recommender import Recommender
+from service.core.models import RecommendationResponse
+from service.core.rulebook import RuleBook
 from service.decisions.exceptions import IdempotencyConflict
 from service.decisions.group_commit import Abandoned, CommitGate
 from service.decisions.schemas import RecordedRecommendation
@@ -30,7 +30,8 @@ WAIT_S = 60
 
 @pytest.fixture(scope="module")
 def answer() -> RecommendationResponse:
-    return Recommender.load(get_settings().rules_dir).recommend(RecommendationRequest.model_validate(BODY))
+    rules = RuleBook.load(get_settings().rules_dir)
+    return rules.recommender.recommend(rules.parse(BODY))
 
 
 @contextmanager
