@@ -45,7 +45,7 @@ migrate: $(BIN)/.installed ## bring the decision store to the latest migration (
 purge: $(BIN)/.installed ## delete decisions older than DECISION_RETENTION_DAYS, with their feedback
 	$(BIN)/python -m service.purge
 
-bench-store: $(BIN)/.installed ## recommendations per second: decision store on SQLite, on PostgreSQL, and off
+bench-store: $(BIN)/.installed bench-tools ## the production configuration alone: decision store on SQLite, on PostgreSQL, and off
 	$(BIN)/python -m bench.store_bench
 
 lint: $(BIN)/.installed
@@ -95,7 +95,8 @@ bench-tools:
 	command -v wrk >/dev/null && command -v hey >/dev/null && command -v valgrind >/dev/null || \
 	  (apt-get update && apt-get install -y wrk hey valgrind)
 
-bench: $(BIN)/.installed bench-tools ## measure engine, HTTP, batch and soak (about 15 minutes)
+bench: $(BIN)/.installed bench-tools ## measure the production configuration, engine, HTTP, batch and soak (about 20 minutes)
+	$(BIN)/python -m bench.store_bench
 	$(BIN)/python -m bench.engine_bench --label current
 	bench/engine_instructions.sh $(BIN)/python 300 > bench/results/engine-instructions-current.json
 	$(BIN)/python -m bench.http_bench
