@@ -16,15 +16,25 @@ export HOST PORT
 
 .PHONY: engine-test-oldest run test lint typecheck unit clean openapi openapi-check browser vendor-docs bench bench-tools container-check bench-store migrate purge
 
-$(BIN)/.installed: pyproject.toml
+# uv (pinned, from PyPI) installs the pinned dependencies: a fresh clone is ready in a fraction of pip's time.
+# It is fetched once into .tools/ with the interpreter's pip, else with a bootstrap venv's.
+UV_VERSION := 0.13.8
+UV := .tools/uv-$(UV_VERSION)/bin/uv
+$(UV):
+	$(PYTHON) -m pip --version >/dev/null 2>&1 || { $(PYTHON) -m venv .tools/boot && .tools/boot/bin/python -m pip --version; }
+	{ $(PYTHON) -m pip --version >/dev/null 2>&1 && $(PYTHON) -m pip install --quiet --disable-pip-version-check \
+	    --target .tools/uv-$(UV_VERSION) uv==$(UV_VERSION); } \
+	  || .tools/boot/bin/python -m pip install --quiet --target .tools/uv-$(UV_VERSION) uv==$(UV_VERSION)
+	$(UV) --version
+
+$(BIN)/.installed: pyproject.toml | $(UV)
 	$(PYTHON) -c 'import sys; assert (3, 11) <= sys.version_info[:2] <= (3, 13), "nextsteps needs Python 3.11 to 3.13"'
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	# durable-rules ships only as source: compiled here with the flag, never taken from pip's wheel cache
+	$(UV) venv --quiet --allow-existing --python $(PYTHON) $(VENV)
+	# durable-rules ships only as source: compiled here with the flag, never taken from a wheel cache
 	# (a wheel built there without the flag would install and then fail to import on 3.13).
-	CPPFLAGS="$(DURABLE_CPPFLAGS) $$CPPFLAGS" $(BIN)/python -m pip install --quiet --no-cache-dir \
-	  --no-binary durable-rules --force-reinstall '$(DURABLE_RULES)'
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	CPPFLAGS="$(DURABLE_CPPFLAGS) $$CPPFLAGS" $(UV) pip install --quiet --python $(BIN)/python --no-cache \
+	  --reinstall --no-binary durable-rules '$(DURABLE_RULES)'
+	$(UV) pip install --quiet --python $(BIN)/python -e '.[dev]'
 	$(BIN)/python -c 'import durable_rules_engine, durable.lang'
 	touch $@
 
@@ -108,4 +118,4 @@ container-check: $(BIN)/.installed ## build the image and test the running conta
 	bash deploy/container-check.sh
 
 clean:
-	rm -rf $(VENV) $(OLDEST_VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(OLDEST_VENV) .tools .pytest_cache .mypy_cache .ruff_cache
