@@ -27,15 +27,20 @@ $(UV):
 	  || .tools/boot/bin/python -m pip install --quiet --target .tools/uv-$(UV_VERSION) uv==$(UV_VERSION)
 	$(UV) --version
 
-$(BIN)/.installed: pyproject.toml | $(UV)
+# What the service needs to run (make run, migrate, purge), then the development tools on top (everything else).
+$(BIN)/.installed-run: pyproject.toml | $(UV)
 	$(PYTHON) -c 'import sys; assert (3, 11) <= sys.version_info[:2] <= (3, 13), "nextsteps needs Python 3.11 to 3.13"'
 	$(UV) venv --quiet --allow-existing --python $(PYTHON) $(VENV)
 	# durable-rules ships only as source: compiled here with the flag, never taken from a wheel cache
 	# (a wheel built there without the flag would install and then fail to import on 3.13).
 	CPPFLAGS="$(DURABLE_CPPFLAGS) $$CPPFLAGS" $(UV) pip install --quiet --python $(BIN)/python --no-cache \
 	  --reinstall --no-binary durable-rules '$(DURABLE_RULES)'
-	$(UV) pip install --quiet --python $(BIN)/python -e '.[dev]'
+	$(UV) pip install --quiet --python $(BIN)/python -e .
 	$(BIN)/python -c 'import durable_rules_engine, durable.lang'
+	touch $@
+
+$(BIN)/.installed: $(BIN)/.installed-run
+	$(UV) pip install --quiet --python $(BIN)/python -e '.[dev]'
 	touch $@
 
 # The engine's tests on the oldest supported Python too (CI), in a venv of their own.
@@ -46,13 +51,13 @@ engine-test-oldest: ## tests/core on Python 3.11
 	$(OLDEST_VENV)/bin/python -c 'import sys; assert sys.version_info[:2] == (3, 11), sys.version'
 	$(OLDEST_VENV)/bin/pytest -q tests/core
 
-run: $(BIN)/.installed ## serve the API on http://$(HOST):$(PORT), with a printed local development key
+run: $(BIN)/.installed-run ## serve the API on http://$(HOST):$(PORT), with a printed local development key
 	$(BIN)/python -m service --dev
 
-migrate: $(BIN)/.installed ## bring the decision store to the latest migration (python -m service does too)
+migrate: $(BIN)/.installed-run ## bring the decision store to the latest migration (python -m service does too)
 	$(BIN)/python -m service.decisions.migrate
 
-purge: $(BIN)/.installed ## delete decisions older than DECISION_RETENTION_DAYS, with their feedback
+purge: $(BIN)/.installed-run ## delete decisions older than DECISION_RETENTION_DAYS, with their feedback
 	$(BIN)/python -m service.purge
 
 bench-store: $(BIN)/.installed bench-tools ## the production configuration alone: decision store on SQLite, on PostgreSQL, and off
