@@ -9,7 +9,7 @@ from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
-from bench.result_files import load
+from bench.result_files import load, measured
 from service.config import PROJECT_ROOT
 
 DOC = PROJECT_ROOT / "docs" / "benchmarks.md"
@@ -39,7 +39,8 @@ def engine_section(data: dict[str, Any]) -> list[str]:
         "",
         f"`python -m bench.engine_bench` - {data['comparisons']} unique comparisons (bench/workload.py), "
         "each evaluated by durable-rules and by the plain-Python evaluator (bench/pyeval.py) on the same "
-        "rule files and the same actions. Rules x10 and x30 add generated rules that never fire.",
+        "rule files and the same actions. Rules x10 and x30 add generated rules that never fire. "
+        + measured(data),
         "",
         "| rules | durable-rules eval/s | p50 us | p99 us | plain Python eval/s | p50 us | p99 us "
         "| durable / Python |",
@@ -65,7 +66,8 @@ def production_section(store: dict[str, Any]) -> list[str]:
         "alternating between the three servers, best round of each. Every decision is committed "
         "(group commit: SQLite synchronous=FULL, PostgreSQL a flushed commit) before its answer is sent. "
         "Store off keeps no audit trail: no deployment runs it; it is the floor the store is measured "
-        "against. Half load: hey at a constant rate of half that server's best, for its p99.",
+        "against. Half load: hey at a constant rate of half that server's best, for its p99. "
+        + measured(store),
         "",
         "| decision store | requests/s | ratio to store off | p50 ms | p99 ms | server CPU per request, us "
         "| p99 at half load, ms |",
@@ -96,10 +98,12 @@ def main() -> None:
     out = [
         "# Benchmarks",
         "",
-        f"Written by `make bench` on {datetime.now(UTC):%Y-%m-%d %H:%M} UTC.",
+        f"Written by `make bench` (bench/report.py) on {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, from "
+        "bench/results/; each section says when it was measured.",
         "",
         f"- Machine: {machine()}",
-        f"- Python {platform.python_version()}; durable-rules {version('durable-rules')}, "
+        f"- Report written with Python {platform.python_version()}; "
+        f"durable-rules {version('durable-rules')}, "
         f"fastapi {version('fastapi')}, uvicorn {version('uvicorn')}, pydantic {version('pydantic')}",
         "- The load generators run on the same 2 cores as the server, so HTTP numbers are a lower bound.",
         "",
@@ -137,7 +141,7 @@ def main() -> None:
             f"{http['duration_s']} s per run, two alternating rounds, best of each. The floor "
             "(POST /bench/floor) validates the same body and answers a fixed answer of the same size. "
             "Server CPU is the user and system time of the server's processes (/proc) over the run, "
-            "divided by the requests answered: it does not count wrk's share of the cores.",
+            "divided by the requests answered: it does not count wrk's share of the cores. " + measured(http),
             "",
             "| endpoint | requests/s | p50 ms | p99 ms | server CPU per request, us |",
             "|---|---|---|---|---|",
@@ -182,7 +186,7 @@ def main() -> None:
             "## Batch: POST /v1/recommendations:batch, decision store on (SQLite)",
             "",
             "`python -m bench.batch_bench` - every answered item is committed as a decision before the "
-            "batch is answered. Goal: 1,000 items in under 0.5 s.",
+            "batch is answered. Goal: 1,000 items in under 0.5 s. " + measured(batch),
             "",
             "| items | median ms | ms per item | items/s |",
             "|---|---|---|---|",
@@ -196,7 +200,8 @@ def main() -> None:
         out += [
             "## Soak",
             "",
-            f"`python -m bench.soak` - {soak['requests']:,} requests ({soak['failed']} failed) against one "
+            f"`python -m bench.soak` - {measured(soak)} "
+            f"{soak['requests']:,} requests ({soak['failed']} failed) against one "
             f"server; RSS of all its processes after warm-up {soak['rss_after_warm_up_mb']} MB, at the end "
             f"{soak['rss_at_end_mb']} MB: growth **{soak['growth_mb']} MB** (goal: under 5 MB).",
             "",
