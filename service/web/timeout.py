@@ -19,6 +19,7 @@ import logging
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from service.decisions.group_commit import CommitGate
+from service.web.problem_types import TIMEOUT
 from service.web.problems import problem
 
 log = logging.getLogger("service.web.timeout")
@@ -62,9 +63,7 @@ class RequestTimeout:
                 await _cancel(app)
                 log.warning("request over the time limit: %s %s", scope["method"], scope["path"])
                 await problem(
-                    503,
-                    "timeout",
-                    "Request took too long",
+                    TIMEOUT,
                     f"The request was not completed within {self.seconds:g} seconds; send it again.",
                     headers={"Retry-After": "1", "Connection": "close"},
                 )(scope, receive, send)

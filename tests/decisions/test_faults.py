@@ -25,9 +25,9 @@ from sqlalchemy import select
 
 from service.decisions.models import Decision
 from service.decisions.store import SQLITE_FILE, Store
-from tests.conftest import AUTH, opinion, running_server
 from tests.pg_cluster import ThrowawayPostgres
-from tests.serving import ServerProcess
+from tests.support.bodies import opinion
+from tests.support.server import AUTH, ServerProcess, running_server
 
 BODY = {"opinions": [opinion(), opinion(modalities=("chemotherapy",))]}
 BATCH = {"items": [BODY] * 20}

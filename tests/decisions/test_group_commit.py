@@ -21,7 +21,7 @@ from service.decisions.exceptions import IdempotencyConflict
 from service.decisions.group_commit import Abandoned, CommitGate
 from service.decisions.schemas import RecordedRecommendation
 from service.decisions.service import Answer, DecisionLog, DecisionRows, Filters, recorded_json
-from tests.conftest import opinion
+from tests.support.bodies import opinion
 
 BODY = {"opinions": [opinion(), opinion(modalities=("chemotherapy",))]}
 RAW = json.dumps(BODY).encode()

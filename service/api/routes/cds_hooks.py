@@ -19,10 +19,10 @@ from service.api.deps import (
     RulesDep,
     require_scope,
 )
-from service.decisions import cds_feedback
 from service.decisions.service import card_uuid
-from service.integrations import cds_hooks, feedback_metrics
+from service.integrations import cds_feedback, cds_hooks, feedback_metrics
 from service.integrations.cds_hooks import SERVICE_ID, CdsRequest, CdsResponse, Discovery, Feedback
+from service.web.problem_types import INVALID_HOOK_REQUEST
 from service.web.problems import PROBLEM_RESPONSES, field_errors, problem
 from service.web.telemetry import note_steps
 
@@ -40,7 +40,7 @@ class CdsHooksRoute(APIRoute):
                 errors = field_errors(list(exc.errors()))
                 malformed = any(e.reason.startswith("malformed JSON") for e in errors)
                 detail = "The body is not valid JSON." if malformed else "The hook request is not valid."
-                return problem(400, "invalid-hook-request", "Invalid hook request", detail, errors)
+                return problem(INVALID_HOOK_REQUEST, detail, errors)
 
         return handle
 
