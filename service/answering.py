@@ -19,6 +19,7 @@ from starlette.concurrency import run_in_threadpool
 from service.core.languages import choose
 from service.core.models import RecommendationRequest, RecommendationResponse
 from service.core.rulebook import RuleBook
+from service.decisions.group_commit import CommitGate
 from service.decisions.null_log import NullLog
 from service.decisions.schemas import RecordedRecommendation
 from service.decisions.service import Answer, DecisionLog
@@ -75,11 +76,14 @@ class Answering:
         client_id: str,
         accept_language: str | None = None,
         idempotency_key: str | None = None,
+        gate: CommitGate | None = None,
     ) -> Answered:
         """Answer one comparison in the request's `lang`, else the best match for accept_language.
 
         The engine runs on the calling (event loop) thread: it takes well under a millisecond and is
-        entered by one thread at a time. Raises the log's errors (store unavailable, key conflict).
+        entered by one thread at a time. The decision joins this process's next group commit, if the
+        request (`gate`, service/web/timeout.py) still waits for it then. Raises the log's errors (store
+        unavailable, key conflict).
         """
         body = stored_request(request) if self.records else b""
         if idempotency_key is not None:
@@ -88,7 +92,7 @@ class Answering:
                 return _replayed(replayed)
         lang = choose(request.lang, accept_language, rules.catalog.texts)
         recommendation = rules.recommender.recommend(request, lang)
-        stored = await self._blocking(self.log.record, recommendation, body, client_id, idempotency_key, lang)
+        stored = await self.log.record_async(recommendation, body, client_id, idempotency_key, lang, gate)
         _count(recommendation)
         return Answered(stored.body, stored.lang, recommendation, stored.decision_id)
 
@@ -98,13 +102,14 @@ class Answering:
         requests: Sequence[RecommendationRequest],
         client_id: str,
         accept_language: str | None = None,
+        gate: CommitGate | None = None,
     ) -> list[Answered]:
         """Answer each comparison, then record them all in one transaction, then count them.
 
         A large batch takes a while, so it runs on a worker thread and the server keeps answering other
         requests; the engine still takes one evaluation at a time.
         """
-        return await run_in_threadpool(self._answer_many, rules, requests, client_id, accept_language)
+        return await run_in_threadpool(self._answer_many, rules, requests, client_id, accept_language, gate)
 
     def _answer_many(
         self,
@@ -112,6 +117,7 @@ class Answering:
         requests: Sequence[RecommendationRequest],
         client_id: str,
         accept_language: str | None,
+        gate: CommitGate | None,
     ) -> list[Answered]:
         if not requests:
             return []
@@ -120,7 +126,7 @@ class Answering:
             lang = choose(request.lang, accept_language, rules.catalog.texts)
             body = stored_request(request) if self.records else b""
             answers.append((rules.recommender.recommend(request, lang), body, lang))
-        stored = self.log.record_many(answers, client_id)
+        stored = self.log.record_many(answers, client_id, gate)
         for recommendation, _body, _lang in answers:
             _count(recommendation)
         return [
