@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.conftest import ROOT
+from tests.support.paths import ROOT
 
 # The request bodies of the README before the contract learnt unknowns (commit c3b2f6d), frozen here:
 # a portal written against them must keep getting answers.

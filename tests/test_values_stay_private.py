@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import httpx
 
-from tests.conftest import AUTH
-from tests.serving import ServerProcess
+from tests.support.server import AUTH, ServerProcess
 
 
 def opinion(stage: str, *modalities: str) -> dict[str, object]:

@@ -15,11 +15,10 @@ one exact type; a field a request may leave out is text, with the explicit code
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
 
+from service.core.engine import Fact
 from service.core.models import STAGE_UNKNOWN, Modality, RecommendationRequest, Treatment
 
-Fact = dict[str, Any]
 UNKNOWN = "unknown"
 NONE = "none"  # known to be absent: no sub-stage given, no treatment given
 # A sequence is written with ">" between its steps, a set of modalities with "+", sorted.

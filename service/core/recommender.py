@@ -9,9 +9,9 @@ from pathlib import Path
 
 from service.core.actions import Outcome
 from service.core.catalog import DEFAULT_LANG, Catalog, load_catalog, ruleset_sha256
-from service.core.engine import RulesEngine
+from service.core.engine import Fact, RulesEngine
 from service.core.exceptions import EngineError
-from service.core.facts import Fact, cancer_types_named, to_facts
+from service.core.facts import cancer_types_named, to_facts
 from service.core.models import Intent, Modality, RecommendationRequest, RecommendationResponse, RulesetRef
 from service.core.phrasing import check_phrases
 from service.core.ranking import Renderer

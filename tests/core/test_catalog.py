@@ -11,7 +11,7 @@ import pytest
 from service.core.catalog import CANCER_PLACEHOLDERS, Catalog, load_catalog
 from service.core.exceptions import RuleFileError
 from service.core.phrasing import VALUE_PLACEHOLDERS
-from tests.conftest import ROOT, RULES
+from tests.support.paths import ROOT, RULES
 
 SEED = ROOT.parent / "shared" / "seed" / "managing-different-opinions.txt"
 

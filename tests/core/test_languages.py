@@ -11,7 +11,8 @@ import yaml
 from service.core.catalog import load_catalog
 from service.core.languages import choose, negotiate, parse_accept_language
 from service.core.wording import fill
-from tests.conftest import RULES, opinion
+from tests.support.bodies import opinion
+from tests.support.paths import RULES
 
 LANGS = {"en", "es"}
 MAMA = {

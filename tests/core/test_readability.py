@@ -16,7 +16,7 @@ import textstat
 
 from service.core.catalog import Catalog, LanguageText, StepText, load_catalog
 from service.core.wording import cancer_phrases, fill
-from tests.conftest import RULES
+from tests.support.paths import RULES
 
 MAX_GRADE = 8.0  # Flesch-Kincaid grade, every English step
 MAX_MEAN_GRADE = 6.0  # Flesch-Kincaid grade, mean over English steps

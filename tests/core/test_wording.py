@@ -7,7 +7,8 @@ import httpx
 from service.core.catalog import CANCER_PLACEHOLDERS, load_catalog
 from service.core.ranking import resources_for
 from service.core.wording import cancer_phrases, cancer_type_pages, fill
-from tests.conftest import RULES, opinion
+from tests.support.bodies import opinion
+from tests.support.paths import RULES
 
 
 def test_spanish_names_take_their_articles_and_contractions() -> None:
