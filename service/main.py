@@ -10,6 +10,7 @@ from service.api.routes import (
     decisions,
     docs,
     floor,
+    handout,
     health,
     metrics,
     recommendations,
@@ -21,6 +22,7 @@ from service.config import Settings, get_settings
 from service.core.recommender import Recommender
 from service.decisions import problems as decision_problems
 from service.decisions.service import DecisionLog
+from service.handout.labels import load_labels
 from service.web import problems
 from service.web.limits import BodyLimits, require_json
 from service.web.security_headers import SecurityHeaders
@@ -42,6 +44,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         redoc_url=None,
     )
     app.state.recommender = Recommender.load(settings.rules_dir)
+    app.state.handout_labels = load_labels(settings.rules_dir, set(app.state.recommender.catalog.texts))
     app.state.decisions = DecisionLog.from_settings(settings) if settings.decision_store == "on" else None
     problems.install(app)
     decision_problems.install(app)
@@ -63,7 +66,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # Outside CORS and authentication, so refusals are logged and counted too.
     app.add_middleware(RequestTelemetry, ruleset_version=app.state.recommender.ref.version)
     app.add_middleware(SecurityHeaders, hsts_max_age=settings.hsts_max_age_seconds)  # outermost
-    for module in (recommendations, batch, decisions, reference, health, metrics, cds_hooks):
+    for module in (recommendations, batch, decisions, handout, reference, health, metrics, cds_hooks):
         app.include_router(module.router, dependencies=[Depends(require_json)])
     if settings.bench_floor:
         app.include_router(floor.router, dependencies=[Depends(require_json)])

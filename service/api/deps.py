@@ -14,6 +14,7 @@ from service.auth.middleware import REALM
 from service.core.recommender import Recommender
 from service.decisions.exceptions import StoreOff
 from service.decisions.service import DecisionLog
+from service.handout.labels import Labels
 
 
 async def get_recommender(request: Request) -> Recommender:
@@ -96,3 +97,12 @@ def owner_of(request: Request) -> str | None:
     """Whose decisions this caller may see: its own, every client's for `admin` (or when auth is off)."""
     client: Client | None = getattr(request.state, "client", None)
     return None if client is None else owner_filter(client)
+
+
+async def get_handout_labels(request: Request) -> dict[str, Labels]:
+    """The handout's headings per language (service.handout.labels), read at start-up."""
+    labels: dict[str, Labels] = request.app.state.handout_labels
+    return labels
+
+
+HandoutLabelsDep = Annotated[dict[str, Labels], Depends(get_handout_labels)]

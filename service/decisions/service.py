@@ -53,6 +53,7 @@ class Answer(NamedTuple):
     body: bytes
     lang: str
     decision_id: uuid.UUID
+    created_at: datetime | None = None  # set when read back (get): when the answer was given
 
 
 def card_uuid(decision_id: uuid.UUID, code: str) -> uuid.UUID:
@@ -261,14 +262,18 @@ class DecisionLog:
 
     def get(self, decision_id: uuid.UUID, owner: str | None = None) -> Answer:
         """The answer as first returned; with owner, only that client's decision (others: not found)."""
-        query = select(Decision.response_json, Decision.lang).where(Decision.id == decision_id)
+        query = select(Decision.response_json, Decision.lang, Decision.created_at).where(
+            Decision.id == decision_id
+        )
         if owner is not None:
             query = query.where(Decision.client_id == owner)
         with self.store.session() as session:
             found = session.execute(query).one_or_none()
         if found is None:
             raise DecisionNotFound
-        return Answer(str(found.response_json).encode(), str(found.lang), decision_id)
+        return Answer(
+            str(found.response_json).encode(), str(found.lang), decision_id, as_utc(found.created_at)
+        )
 
     def page(self, filters: Filters, limit: int = 50, cursor: str | None = None) -> DecisionPage:
         """Newest first, keyset-paginated on (created_at, id): stable while decisions are added."""

@@ -1,0 +1,72 @@
+"""GET /v1/recommendations/{id}/handout: a recorded decision as a page a patient can print, or a PDF."""
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Header, Request, Response
+from starlette.concurrency import run_in_threadpool
+
+from service.api.deps import DecisionsDep, HandoutLabelsDep, owner_of, require_scope
+from service.handout.document import build_handout
+from service.handout.render import content_security_policy, to_html, to_pdf
+from service.web.media import choose_media
+from service.web.problems import PROBLEM_RESPONSES, problem
+
+router = APIRouter(prefix="/v1", tags=["decisions"])
+HTML, PDF = "text/html", "application/pdf"
+OFFERS = (HTML, PDF)
+
+Accept = Annotated[
+    str | None,
+    Header(description="`text/html` (the default) or `application/pdf`.", examples=["application/pdf"]),
+]
+
+
+@router.get(
+    "/recommendations/{decision_id}/handout",
+    operation_id="recommendations-handout",
+    summary="A recorded decision as a printable handout (HTML or PDF)",
+    response_class=Response,
+    responses={
+        200: {
+            "description": "The handout, in the decision's language.",
+            "content": {
+                HTML: {"schema": {"type": "string"}},
+                PDF: {"schema": {"type": "string", "format": "binary"}},
+            },
+        },
+        404: {**PROBLEM_RESPONSES[422], "description": "No decision has this id."},
+        406: {**PROBLEM_RESPONSES[422], "description": "Accept names neither text/html nor application/pdf."},
+        422: PROBLEM_RESPONSES[422],
+        500: PROBLEM_RESPONSES[500],
+        503: {**PROBLEM_RESPONSES[500], "description": "The decision store is unavailable or off."},
+    },
+    dependencies=[require_scope("decisions:read")],
+)
+async def get_handout(
+    decision_id: uuid.UUID,
+    request: Request,
+    decisions: DecisionsDep,
+    labels: HandoutLabelsDep,
+    accept: Accept = None,
+) -> Response:
+    """The ranked steps, the questions to ask with room for the answers, the resources with their
+    URLs, the disclaimer, the date and the ruleset version, in the language the decision was given in.
+
+    Who may read it is who may read the decision: the client that asked for it, or `admin`."""
+    media = choose_media(accept, OFFERS)
+    if media is None:
+        return problem(
+            406, "not-acceptable", "Not acceptable", "The handout comes as text/html or application/pdf."
+        )
+    answer = await run_in_threadpool(decisions.get, decision_id, owner_of(request))
+    assert answer.created_at is not None  # get() reads it back
+    handout = build_handout(answer.body, answer.lang, answer.created_at, labels[answer.lang])
+    html = to_html(handout)
+    headers = {"Content-Language": answer.lang, "Vary": "Accept"}
+    if media == PDF:
+        pdf = await run_in_threadpool(to_pdf, html)
+        disposition = f'inline; filename="nextsteps-{handout.iso_date}.pdf"'
+        return Response(pdf, media_type=PDF, headers={**headers, "Content-Disposition": disposition})
+    csp = content_security_policy()
+    return Response(html, media_type=HTML, headers={**headers, "Content-Security-Policy": csp})
