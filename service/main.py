@@ -15,6 +15,7 @@ from service.api.routes import (
     metrics,
     recommendations,
     reference,
+    review,
 )
 from service.auth import setup as auth_setup
 from service.auth.middleware import Authenticate
@@ -43,6 +44,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         docs_url=None,  # served by service.api.routes.docs from shipped assets
         redoc_url=None,
     )
+    app.state.settings = settings
     app.state.recommender = Recommender.load(settings.rules_dir)
     app.state.handout_labels = load_labels(settings.rules_dir, set(app.state.recommender.catalog.texts))
     app.state.decisions = DecisionLog.from_settings(settings) if settings.decision_store == "on" else None
@@ -66,10 +68,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # Outside CORS and authentication, so refusals are logged and counted too.
     app.add_middleware(RequestTelemetry, ruleset_version=app.state.recommender.ref.version)
     app.add_middleware(SecurityHeaders, hsts_max_age=settings.hsts_max_age_seconds)  # outermost
-    for module in (recommendations, batch, decisions, handout, reference, health, metrics, cds_hooks):
+    for module in (recommendations, batch, decisions, handout, reference, review, health, metrics, cds_hooks):
         app.include_router(module.router, dependencies=[Depends(require_json)])
     if settings.bench_floor:
         app.include_router(floor.router, dependencies=[Depends(require_json)])
     docs.install(app)
+    review.install_page(app, settings)
     openapi.install(app)
     return app

@@ -104,6 +104,8 @@ def test_operations_have_stable_ids_summaries_and_descriptions(doc: dict[str, An
         "recommendations-get": "get /v1/recommendations/{decision_id}",
         "recommendations-feedback": "post /v1/recommendations/{decision_id}/feedback",
         "recommendations-handout": "get /v1/recommendations/{decision_id}/handout",
+        "review-rules": "get /v1/review/rules",
+        "review-scenarios": "get /v1/review/scenarios",
         "decisions-list": "get /v1/decisions",
         "decisions-report": "get /v1/decisions/report",
         "recommendations-create-batch": "post /v1/recommendations:batch",
