@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 export HOST PORT
 
-.PHONY: run test lint typecheck unit clean openapi openapi-check browser vendor-docs bench bench-tools container-check bench-store migrate purge
+.PHONY: run test lint typecheck unit clean openapi openapi-check browser pdf-libs pdf-tools vendor-docs bench bench-tools container-check bench-store migrate purge
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -c 'import sys; assert (3, 11) <= sys.version_info[:2] < (3, 13), "nextsteps needs Python 3.11 or 3.12 (durable-rules does not import on 3.13)"'
@@ -16,7 +16,7 @@ $(BIN)/.installed: pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $@
 
-run: $(BIN)/.installed ## serve the API on http://$(HOST):$(PORT), with a printed local development key
+run: $(BIN)/.installed pdf-libs ## serve the API on http://$(HOST):$(PORT), with a printed local development key
 	$(BIN)/python -m service --dev
 
 migrate: $(BIN)/.installed ## bring the decision store to the latest migration (python -m service does too)
@@ -35,7 +35,7 @@ lint: $(BIN)/.installed
 typecheck: $(BIN)/.installed
 	$(BIN)/mypy
 
-unit: $(BIN)/.installed $(TS)/node_modules/.installed browser
+unit: $(BIN)/.installed $(TS)/node_modules/.installed browser pdf-tools
 	$(BIN)/pytest
 
 test: lint typecheck openapi-check unit ## the whole suite
@@ -55,9 +55,18 @@ $(TS)/node_modules/.installed: $(TS)/package.json $(TS)/package-lock.json
 	cd $(TS) && npm ci --no-audit --no-fund --ignore-scripts
 	touch $@
 
-# A real browser for the docs-page test: Debian's chromium.
+# A real browser for the docs-page, review-page and handout tests: Debian's chromium.
 browser:
 	command -v chromium >/dev/null || (apt-get update && apt-get install -y chromium)
+
+# WeasyPrint (the handout's PDF) loads Debian's pango and uses the system's fonts (DejaVu).
+pdf-libs:
+	ldconfig -p | grep -q libpangoft2-1.0.so.0 && fc-list 2>/dev/null | grep -q DejaVuSans.ttf || \
+	  (apt-get update && apt-get install -y libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core fontconfig)
+
+# pdftotext (poppler-utils) reads the handout PDFs back in the tests and in container-check.
+pdf-tools: pdf-libs
+	command -v pdftotext >/dev/null || (apt-get update && apt-get install -y poppler-utils)
 
 REDOC_LOGO := https://cdn.redoc.ly/redoc/logo-mini.svg
 EMPTY_SVG := data:image/svg+xml,%3Csvg xmlns=%22http://www.w3.org/2000/svg%22/%3E
@@ -83,7 +92,7 @@ bench: $(BIN)/.installed bench-tools ## measure engine, HTTP, batch and soak (ab
 	$(BIN)/python -m bench.soak
 	$(BIN)/python -m bench.report
 
-container-check: $(BIN)/.installed ## build the image and test the running container (docker, else podman)
+container-check: $(BIN)/.installed pdf-tools ## build the image and test the running container (docker, else podman)
 	bash deploy/container-check.sh
 
 clean:
