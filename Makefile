@@ -70,7 +70,8 @@ pdf-tools: pdf-libs
 
 REDOC_LOGO := https://cdn.redoc.ly/redoc/logo-mini.svg
 EMPTY_SVG := data:image/svg+xml,%3Csvg xmlns=%22http://www.w3.org/2000/svg%22/%3E
-# Refresh the docs assets in service/static/vendor from the pinned npm packages (they are committed,
+# Refresh the docs and review-page assets (service/static/vendor, service/review/static/vendor) from the
+# pinned npm packages (they are committed,
 # so `make run` needs no npm).
 vendor-docs: $(TS)/node_modules/.installed
 	cp $(TS)/node_modules/swagger-ui-dist/swagger-ui-bundle.js $(TS)/node_modules/swagger-ui-dist/swagger-ui.css \
@@ -78,6 +79,9 @@ vendor-docs: $(TS)/node_modules/.installed
 	cp $(TS)/node_modules/redoc/bundles/redoc.standalone.js service/static/vendor/
 	# ReDoc's sidebar logo is fetched from its CDN with no option to turn it off: use an empty inline image.
 	sed -i 's#$(REDOC_LOGO)#$(EMPTY_SVG)#' service/static/vendor/redoc.standalone.js
+	# The review page reads scenario files opened from the reviewer's computer with js-yaml.
+	cp $(TS)/node_modules/js-yaml/dist/browser/js-yaml.umd.min.js service/review/static/vendor/js-yaml.min.js
+	cp $(TS)/node_modules/js-yaml/LICENSE service/review/static/vendor/js-yaml.LICENSE
 
 # Benchmarks: numbers, not pass/fail. Results in bench/results/, the table in docs/benchmarks.md.
 bench-tools:

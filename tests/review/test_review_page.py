@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 
 import httpx
 import pytest
+import yaml
 from playwright.sync_api import Browser, Page, sync_playwright
 
 from tests.conftest import AUTH, DEV_KEY, ROOT, load_scenarios, opinion, running_server
@@ -135,6 +136,42 @@ def test_a_scenario_file_loads_into_the_form(browser: Browser, base: str, file: 
         "#results section.answer[lang=en] ol.steps > li > .code", "spans => spans.map(s => s.textContent)"
     )
     assert codes == scenario["expect"]["next_steps"]
+    page.context.close()
+
+
+def test_a_scenario_file_from_the_computer_loads_into_the_form(
+    browser: Browser, base: str, tmp_path: Path
+) -> None:
+    scenario = {
+        "name": "a new case under review",
+        "request": {
+            "opinions": [
+                opinion(cancer_type="lung", explained=True),
+                opinion(cancer_type="lung", explained=True),
+            ],
+            "completed_steps": ["confirmed_plan"],
+        },
+        "expect": {"next_steps": ["research_guidelines", "support_groups"]},
+    }
+    path = tmp_path / "draft.yaml"
+    path.write_text(yaml.safe_dump([scenario]))
+    page = open_page(browser, base, [])
+    page.set_input_files("#scenario-file", str(path))
+    page.wait_for_selector("#scenario optgroup[label='draft.yaml (from this computer)']", state="attached")
+    page.click("#scenario-form button[type=submit]")
+    assert page.input_value('[data-path="opinions.1.diagnosis.cancer_type"]') == "lung"
+    assert page.is_checked('[data-path="opinions.0.explained_reasoning"]')
+    page.click("#case-form button[type=submit]")
+    page.wait_for_selector("#results section.answer")
+    codes = page.eval_on_selector_all(
+        "#results section.answer[lang=en] ol.steps > li > .code", "spans => spans.map(s => s.textContent)"
+    )
+    assert codes == scenario["expect"]["next_steps"]  # the agreed plan was done: it is withdrawn
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("not: [valid")
+    page.set_input_files("#scenario-file", str(broken))
+    page.wait_for_selector("#status.error")
+    assert "broken.yaml is not valid YAML or JSON" in page.inner_text("#status")
     page.context.close()
 
 

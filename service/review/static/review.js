@@ -380,6 +380,28 @@ async function loadReview() {
   }
 }
 
+// A scenario file from the reviewer's computer: its cases join the list, under the file's name.
+async function openScenarioFile() {
+  const file = $("#scenario-file").files[0];
+  if (!file) return;
+  let cases;
+  try {
+    cases = jsyaml.load(await file.text());
+  } catch (error) {
+    return say(`${file.name} is not valid YAML or JSON: ${error.message}`, true);
+  }
+  const usable = Array.isArray(cases) ? cases.filter((c) => c && typeof c === "object" && c.request) : [];
+  if (!usable.length) return say(`${file.name} lists no scenario (a list of cases with name and request).`, true);
+  const group = el("optgroup", { label: `${file.name} (from this computer)` });
+  for (const entry of usable) {
+    state.scenarios.push({ file: file.name, name: String(entry.name ?? ""), request: entry.request, expect: entry.expect || {}, valid: true });
+    group.append(el("option", { value: state.scenarios.length - 1, text: String(entry.name ?? `case ${group.children.length + 1}`) }));
+  }
+  $("#scenario").append(group);
+  $("#scenario").value = group.firstElementChild.value;
+  say(`${usable.length} case(s) read from ${file.name}: choose one and load it into the form.`);
+}
+
 function loadScenario(event) {
   event.preventDefault();
   const scenario = state.scenarios[Number($("#scenario").value)];
@@ -420,6 +442,7 @@ document.addEventListener("DOMContentLoaded", () => {
     say("Key forgotten.");
   });
   $("#scenario-form").addEventListener("submit", loadScenario);
+  $("#scenario-file").addEventListener("change", openScenarioFile);
   $("#case-form").addEventListener("submit", compare);
   $("#add-opinion").addEventListener("click", addItem);
   start();
