@@ -142,7 +142,8 @@ def test_a_scenario_file_loads_into_the_form(browser: Browser, base: str, file: 
 def test_a_scenario_file_from_the_computer_loads_into_the_form(
     browser: Browser, base: str, tmp_path: Path
 ) -> None:
-    scenario = {
+    expected = ["research_guidelines", "support_groups"]  # the agreed plan was done: it is withdrawn
+    scenario: dict[str, Any] = {
         "name": "a new case under review",
         "request": {
             "opinions": [
@@ -151,7 +152,7 @@ def test_a_scenario_file_from_the_computer_loads_into_the_form(
             ],
             "completed_steps": ["confirmed_plan"],
         },
-        "expect": {"next_steps": ["research_guidelines", "support_groups"]},
+        "expect": {"next_steps": expected},
     }
     path = tmp_path / "draft.yaml"
     path.write_text(yaml.safe_dump([scenario]))
@@ -166,7 +167,7 @@ def test_a_scenario_file_from_the_computer_loads_into_the_form(
     codes = page.eval_on_selector_all(
         "#results section.answer[lang=en] ol.steps > li > .code", "spans => spans.map(s => s.textContent)"
     )
-    assert codes == scenario["expect"]["next_steps"]  # the agreed plan was done: it is withdrawn
+    assert codes == expected
     broken = tmp_path / "broken.yaml"
     broken.write_text("not: [valid")
     page.set_input_files("#scenario-file", str(broken))
