@@ -16,6 +16,7 @@ TEXT_KEYS = (
     "title",
     "intro",
     "steps_heading",
+    "why_label",
     "questions_heading",
     "answer_label",
     "resources_heading",

@@ -86,6 +86,8 @@ def test_the_pdf_shows_the_steps_in_rank_order(client: httpx.Client, english: di
     numbered = [f"{step['rank']}. {step['title']}" for step in english["next_steps"]]
     assert in_order(text, ["Your next steps", *numbered, "Where to read more"])
     assert in_order(text, english["next_steps"][0]["questions_to_ask"])
+    first = english["next_steps"][0]
+    assert f"Why this step: {first['reasons'][0]['text']}" in text
     assert text.count("Answer:") == sum(len(s["questions_to_ask"]) for s in english["next_steps"])
     assert english["disclaimer"] in text
     assert re.search(r"Date: [A-Z][a-z]+ \d{1,2}, \d{4}", text)
