@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 import jinja2
@@ -53,8 +53,11 @@ def to_html(handout: Handout) -> str:
 NOTHING = URLFetcher(allowed_protocols=(), fail_on_errors=True)
 
 
+@lru_cache(maxsize=64)
 def to_pdf(html: str) -> bytes:
-    """Render the HTML to PDF; CPU-bound (tens of milliseconds), so callers run it off the event loop."""
+    """Render the HTML to PDF. It takes about half a second of CPU (measured here), so callers run it off
+    the event loop, and the last 64 are kept: a recorded decision's handout never changes, and a patient
+    or portal often fetches it again. The HTML names the decision, so one decision never gets another's."""
     document = weasyprint.HTML(string=html, url_fetcher=NOTHING)
     pdf: bytes = document.write_pdf()
     return pdf
