@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from service.core.recommender import Recommender
+from service.core.rulebook import RuleBook
 from service.review.explain import RuleExplainer
 from service.review.models import ExplainedRuleEntry, ExplainedRules, ScenarioEntry, ScenarioRef, Scenarios
 from service.review.scenarios import run_scenarios
@@ -13,12 +13,14 @@ from service.review.scenarios import run_scenarios
 
 @dataclass(frozen=True)
 class Review:
+    rulebook: RuleBook  # what it was built from: a reload swaps the rule book, and the review with it
     rules: ExplainedRules
     scenarios: Scenarios
 
 
-def build_review(rules_dir: Path, recommender: Recommender) -> Review:
-    ran = run_scenarios(rules_dir, recommender)
+def build_review(rules_dir: Path, rulebook: RuleBook) -> Review:
+    recommender = rulebook.recommender
+    ran = run_scenarios(rules_dir, rulebook)
     explainer = RuleExplainer(recommender.catalog)
     texts = recommender.catalog.texts
     entries = []
@@ -41,4 +43,6 @@ def build_review(rules_dir: Path, recommender: Recommender) -> Review:
         ScenarioEntry(file=s.file, name=s.name, request=s.request, expect=s.expect, valid=s.valid)
         for s in ran
     ]
-    return Review(ExplainedRules(ruleset=recommender.ref, rules=entries), Scenarios(scenarios=scenarios))
+    return Review(
+        rulebook, ExplainedRules(ruleset=recommender.ref, rules=entries), Scenarios(scenarios=scenarios)
+    )

@@ -10,8 +10,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from service.core.models import RecommendationRequest
-from service.core.recommender import Recommender
+from service.core.rulebook import RuleBook
 
 
 @dataclass(frozen=True)
@@ -29,7 +28,7 @@ def _entries(path: Path) -> list[dict[str, Any]]:
     return [e for e in doc if isinstance(e, dict)] if isinstance(doc, list) else []
 
 
-def run_scenarios(rules_dir: Path, recommender: Recommender) -> list[Scenario]:
+def run_scenarios(rules_dir: Path, rules: RuleBook) -> list[Scenario]:
     """Every scenario of every file, in file and then listed order, with the rules it fires."""
     found: list[Scenario] = []
     for path in sorted((rules_dir / "scenarios").glob("*.yaml")):
@@ -37,9 +36,7 @@ def run_scenarios(rules_dir: Path, recommender: Recommender) -> list[Scenario]:
             request: dict[str, Any] = entry["request"] if isinstance(entry.get("request"), dict) else {}
             expect: dict[str, Any] = entry["expect"] if isinstance(entry.get("expect"), dict) else {}
             try:
-                fired = tuple(
-                    recommender.recommend(RecommendationRequest.model_validate(request)).rules_fired
-                )
+                fired = tuple(rules.recommender.recommend(rules.parse(request)).rules_fired)
                 valid = True
             except ValidationError:
                 fired, valid = (), False

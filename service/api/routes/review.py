@@ -8,8 +8,9 @@ from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
 
-from service.api.deps import RecommenderDep, require_scope
+from service.api.deps import RulesDep, require_scope
 from service.config import Settings
+from service.core.rulebook import RuleBook
 from service.review.models import ExplainedRules, Scenarios
 from service.review.report import Review, build_review
 from service.web.problems import PROBLEM_RESPONSES
@@ -25,11 +26,11 @@ PAGE_CSP = (
 ERRORS: dict[int | str, dict[str, Any]] = {status: PROBLEM_RESPONSES[status] for status in (422, 500)}
 
 
-def _review(request: Request, recommender: RecommenderDep) -> Review:
-    """Built on first use and kept: the rules and scenario files do not change while the process runs."""
+def _review(request: Request, rules: RuleBook) -> Review:
+    """Built on first use and kept for the app's rule book (a rules reload swaps the book: built again)."""
     review: Review | None = getattr(request.app.state, "review", None)
-    if review is None:
-        review = build_review(request.app.state.settings.rules_dir, recommender)
+    if review is None or review.rulebook is not rules:
+        review = build_review(request.app.state.settings.rules_dir, rules)
         request.app.state.review = review
     return review
 
@@ -41,11 +42,11 @@ def _review(request: Request, recommender: RecommenderDep) -> Review:
     response_model=ExplainedRules,
     responses=ERRORS,
 )
-async def explained_rules(request: Request, recommender: RecommenderDep) -> ExplainedRules:
+async def explained_rules(request: Request, rules: RulesDep) -> ExplainedRules:
     """For the clinicians who approve the rules: each rule's conditions and action in plain English,
     the reason it gives patients in every language, and the scenarios under rules/scenarios/ that make
     it fire. Generated from the loaded ruleset."""
-    return _review(request, recommender).rules
+    return _review(request, rules).rules
 
 
 @router.get(
@@ -55,9 +56,9 @@ async def explained_rules(request: Request, recommender: RecommenderDep) -> Expl
     response_model=Scenarios,
     responses=ERRORS,
 )
-async def scenarios(request: Request, recommender: RecommenderDep) -> Scenarios:
+async def scenarios(request: Request, rules: RulesDep) -> Scenarios:
     """Every case of every file under rules/scenarios/, for loading into the review page's form."""
-    return _review(request, recommender).scenarios
+    return _review(request, rules).scenarios
 
 
 @page.get("/review")
