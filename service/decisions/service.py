@@ -53,7 +53,6 @@ class Answer(NamedTuple):
     body: bytes
     lang: str
     decision_id: uuid.UUID
-    created_at: datetime | None = None  # set when read back (get): when the answer was given
 
 
 def card_uuid(decision_id: uuid.UUID, code: str) -> uuid.UUID:
@@ -262,6 +261,10 @@ class DecisionLog:
 
     def get(self, decision_id: uuid.UUID, owner: str | None = None) -> Answer:
         """The answer as first returned; with owner, only that client's decision (others: not found)."""
+        return self.get_dated(decision_id, owner)[0]
+
+    def get_dated(self, decision_id: uuid.UUID, owner: str | None = None) -> tuple[Answer, datetime]:
+        """The answer as first returned, and when it was given (the handout prints that date)."""
         query = select(Decision.response_json, Decision.lang, Decision.created_at).where(
             Decision.id == decision_id
         )
@@ -271,9 +274,8 @@ class DecisionLog:
             found = session.execute(query).one_or_none()
         if found is None:
             raise DecisionNotFound
-        return Answer(
-            str(found.response_json).encode(), str(found.lang), decision_id, as_utc(found.created_at)
-        )
+        answer = Answer(str(found.response_json).encode(), str(found.lang), decision_id)
+        return answer, as_utc(found.created_at)
 
     def page(self, filters: Filters, limit: int = 50, cursor: str | None = None) -> DecisionPage:
         """Newest first, keyset-paginated on (created_at, id): stable while decisions are added."""

@@ -54,9 +54,8 @@ async def get_handout(
         return problem(
             406, "not-acceptable", "Not acceptable", "The handout comes as text/html or application/pdf."
         )
-    answer = await run_in_threadpool(decisions.get, decision_id, owner_of(request))
-    assert answer.created_at is not None  # get() reads it back
-    handout = build_handout(answer.body, answer.lang, answer.created_at, labels[answer.lang])
+    answer, given_at = await run_in_threadpool(decisions.get_dated, decision_id, owner_of(request))
+    handout = build_handout(answer.body, answer.lang, given_at, labels[answer.lang])
     html = to_html(handout)
     headers = {"Content-Language": answer.lang, "Vary": "Accept"}
     if media == PDF:
