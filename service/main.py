@@ -3,7 +3,7 @@
 from fastapi import Depends, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
-from service import openapi
+from service.answering import Answering
 from service.api.routes import (
     batch,
     cds_hooks,
@@ -21,11 +21,13 @@ from service.auth import setup as auth_setup
 from service.auth.middleware import Authenticate
 from service.config import Settings, get_settings
 from service.core.rulebook import RuleBook
-from service.decisions import problems as decision_problems
+from service.decisions.null_log import NullLog
 from service.decisions.service import DecisionLog
 from service.handout.labels import load_labels
-from service.web import problems
+from service.openapi import document
+from service.web import decision_problems, problems
 from service.web.limits import BodyLimits, require_json
+from service.web.metrics import ENGINE_SECONDS
 from service.web.security_headers import SecurityHeaders
 from service.web.telemetry import RequestTelemetry
 from service.web.timeout import RequestTimeout
@@ -46,9 +48,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         redoc_url=None,
     )
     app.state.settings = settings
-    app.state.rules = RuleBook.load(settings.rules_dir)  # swapped whole on a reload
+    app.state.rules = RuleBook.load(settings.rules_dir, ENGINE_SECONDS.time)  # swapped whole
     app.state.handout_labels = load_labels(settings.rules_dir, set(app.state.rules.catalog.texts))
     app.state.decisions = DecisionLog.from_settings(settings) if settings.decision_store == "on" else None
+    app.state.answering = Answering(app.state.decisions or NullLog())
     problems.install(app)
     decision_problems.install(app)
     app.add_middleware(BindVocabulary, current=lambda: app.state.rules.vocabulary)
@@ -56,7 +59,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         BodyLimits, max_bytes=settings.max_body_bytes, max_batch_bytes=settings.max_batch_body_bytes
     )
     # Who is calling is settled before any body is read; the time limit covers both.
-    app.add_middleware(Authenticate, authenticator=auth_setup.authenticator(settings))
+    app.add_middleware(
+        Authenticate,
+        authenticator=auth_setup.authenticator(settings),
+        anonymous=settings.decision_default_client,
+    )
     app.add_middleware(RequestTimeout, seconds=settings.request_timeout_seconds)
     if settings.cors_origins:  # outermost, so refusals (413, 415) carry CORS headers too
         app.add_middleware(
@@ -76,5 +83,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.include_router(floor.router, dependencies=[Depends(require_json)])
     docs.install(app)
     review.install_page(app, settings)
-    openapi.install(app)
+    document.install(app)
     return app

@@ -11,7 +11,7 @@ import pytest
 
 from service.core.exceptions import RuleFileError
 from service.handout.labels import load_labels
-from tests.conftest import RULES
+from tests.support.paths import RULES
 
 
 def test_each_language_writes_the_date_its_own_way() -> None:

@@ -11,7 +11,7 @@ import yaml
 from service.core.catalog import load_catalog
 from service.core.ruleset import load_ruleset
 from service.review.explain import RuleExplainer
-from tests.conftest import RULES
+from tests.support.paths import RULES
 
 
 def explain(tmp_path: Path, stage: str, rule: dict[str, Any]) -> str:

@@ -14,7 +14,9 @@ import pytest
 import yaml
 from playwright.sync_api import Browser, Page, sync_playwright
 
-from tests.conftest import AUTH, DEV_KEY, ROOT, load_scenarios, opinion, running_server
+from tests.support.bodies import load_scenarios, opinion
+from tests.support.paths import ROOT
+from tests.support.server import AUTH, DEV_KEY, running_server
 
 AXE = ROOT / "clients" / "ts" / "node_modules" / "axe-core" / "axe.min.js"
 SHOTS = ROOT / "artifacts" / "screenshots"

@@ -5,10 +5,11 @@ import uuid
 from fastapi import APIRouter, Request, Response
 from starlette.concurrency import run_in_threadpool
 
-from service.api.deps import DecisionsDep, HandoutLabelsDep, owner_of, require_scope
+from service.api.deps import Caller, DecisionsDep, HandoutLabelsDep, require_scope
 from service.handout.document import build_handout
 from service.handout.render import content_security_policy, to_html, to_pdf
 from service.web.media import choose_media
+from service.web.problem_types import NOT_ACCEPTABLE
 from service.web.problems import PROBLEM_RESPONSES, problem
 
 router = APIRouter(prefix="/v1", tags=["decisions"])
@@ -40,6 +41,7 @@ OFFERS = (HTML, PDF)
 async def get_handout(
     decision_id: uuid.UUID,
     request: Request,
+    caller: Caller,
     decisions: DecisionsDep,
     labels: HandoutLabelsDep,
 ) -> Response:
@@ -51,10 +53,8 @@ async def get_handout(
     # Accept is read here, not declared: OpenAPI ignores an Accept parameter (the content types say it).
     media = choose_media(request.headers.get("accept"), OFFERS)
     if media is None:
-        return problem(
-            406, "not-acceptable", "Not acceptable", "The handout comes as text/html or application/pdf."
-        )
-    answer, given_at = await run_in_threadpool(decisions.get_dated, decision_id, owner_of(request))
+        return problem(NOT_ACCEPTABLE, "The handout comes as text/html or application/pdf.")
+    answer, given_at = await run_in_threadpool(decisions.get_dated, decision_id, caller.owner)
     handout = build_handout(answer.body, answer.lang, given_at, labels[answer.lang])
     html = to_html(handout)
     headers = {"Content-Language": answer.lang, "Vary": "Accept"}

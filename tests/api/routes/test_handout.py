@@ -10,9 +10,9 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.auth.helpers import ApiKey, clients_file, serve
-from tests.conftest import opinion
-from tests.handout.helpers import in_order, pdf_text, texts_of
+from tests.support.auth import ApiKey, clients_file, serve
+from tests.support.bodies import opinion
+from tests.support.printed import in_order, pdf_text, texts_of
 
 DIFFER = {
     "opinions": [opinion(), opinion(modalities=("chemotherapy", "surgery"), specialty="surgical_oncology")],

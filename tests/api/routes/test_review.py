@@ -6,8 +6,8 @@ from pathlib import Path
 
 import httpx
 
-from tests.auth.helpers import ApiKey, clients_file, serve
-from tests.conftest import load_scenarios
+from tests.support.auth import ApiKey, clients_file, serve
+from tests.support.bodies import load_scenarios
 
 
 def test_every_loaded_rule_is_explained_with_its_reasons_and_scenarios(client: httpx.Client) -> None:

@@ -1,4 +1,4 @@
-"""The handout as a person reads it: text of the PDF (pdftotext) or of the HTML page."""
+"""The handout as a person reads it: the text of its PDF (pdftotext) or of its HTML page."""
 
 from __future__ import annotations
 
