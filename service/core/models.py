@@ -159,7 +159,8 @@ class Treatment(Closed):
     sequence: Annotated[list[Modality], AfterValidator(_no_repeats)] | None = Field(
         default=None,
         min_length=1,
-        json_schema_extra={"uniqueItems": True},
+        # x-ordered: the order of the items carries meaning (forms keep it; modalities is a set).
+        json_schema_extra={"uniqueItems": True, "x-ordered": True},
         description=(
             "Optional: the treatment kinds in the order the doctor proposes them. A kind named here counts "
             "as proposed even when modalities leaves it out. Two known sequences that differ are a "
