@@ -9,7 +9,9 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictBool, StrictStr
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, GetJsonSchemaHandler, StrictBool, StrictStr
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import CoreSchema
 
 from service.config import get_settings
 from service.core.catalog import load_catalog
@@ -33,12 +35,23 @@ class Specialty(StrEnum):
 
 
 class Stage(StrEnum):
+    """The cancer's stage as the opinion gives it; `unknown`, or no stage, never counts as a difference."""
+
     stage_0 = "0"
     stage_i = "I"
     stage_ii = "II"
     stage_iii = "III"
     stage_iv = "IV"
     unknown = "unknown"
+
+    @classmethod
+    def __get_pydantic_json_schema__(
+        cls, core_schema: CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        """Name each value for generated clients (`Stage.STAGE_0`, not `Stage.VALUE_0`)."""
+        schema = handler.resolve_ref_schema(handler(core_schema))
+        schema["x-enum-varnames"] = [member.name.upper() for member in cls]
+        return schema
 
 
 class Modality(StrEnum):
@@ -133,7 +146,7 @@ class Resource(BaseModel):
 
 class NextStep(BaseModel):
     rank: int
-    code: str
+    code: StepCode
     title: str
     summary: str
     details: str
@@ -151,6 +164,13 @@ Discordance = Literal["diagnosis", "stage", "treatment"]
 
 
 class RecommendationResponse(BaseModel):
+    """The ranked, explained next steps for one comparison.
+
+    `POST /v1/recommendations` and `GET /v1/recommendations/{id}` answer a `RecordedRecommendation`: this
+    plus the `decision_id` it is kept under. This type alone is a batch item's `recommendation`, and the
+    answer when the service keeps no decisions (`DECISION_STORE=off`).
+    """
+
     next_steps: list[NextStep]
     discordances: list[Discordance]
     consensus: Literal["agree", "disagree"]
@@ -160,7 +180,7 @@ class RecommendationResponse(BaseModel):
 
 
 class CatalogStep(BaseModel):
-    code: str
+    code: StepCode
     title: str
     summary: str
     details: str
@@ -175,7 +195,7 @@ class CatalogResponse(BaseModel):
 
 
 class CancerTypeEntry(BaseModel):
-    code: str
+    code: CancerType
     name: str
     resources: list[Resource]
 

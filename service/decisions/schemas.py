@@ -32,6 +32,9 @@ class ReasonCode(StrEnum):
 
 
 class RecordedRecommendation(RecommendationResponse):
+    """The answer of `POST /v1/recommendations`: the ranked next steps and the `decision_id` they are kept
+    under. `GET /v1/recommendations/{id}` returns it again, byte for byte."""
+
     decision_id: uuid.UUID = Field(description="Where this answer is kept: GET /v1/recommendations/{id}.")
 
 
@@ -48,7 +51,7 @@ class FeedbackRecorded(BaseModel):
     created_at: datetime
     source: Literal["api", "cds_hooks"]
     reporter: Reporter
-    step_code: str
+    step_code: StepCode
     outcome: Outcome
     reason_code: ReasonCode | None
 

@@ -7,6 +7,7 @@ reverse-domain notation whose `context` is the REST request body (plus the usual
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from typing import Annotated, Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field, StrictStr
@@ -165,7 +166,7 @@ def cards(
     answer: RecommendationResponse,
     time_sensitive: bool,
     source_url: str,
-    card_ids: dict[str, str] | None = None,
+    card_ids: Mapping[str, str] | None = None,
 ) -> CdsResponse:
     """One card per next step, in rank order; card_ids (step code -> uuid) when the decision is recorded."""
     indicator: Literal["info", "warning"] = "warning" if time_sensitive else "info"

@@ -80,6 +80,8 @@ def _reason(error: dict[str, Any]) -> str:
         return f"malformed JSON{where}: {error.get('ctx', {}).get('error', 'cannot be parsed')}"
     if error["type"] == "missing" and error["loc"] == ("body",):
         return "a JSON body is required"
+    if error["type"] in ("value_error", "assertion_error") and "error" in error.get("ctx", {}):
+        return str(error["ctx"]["error"])  # our validator's words, without pydantic's "Value error, "
     return str(error["msg"])
 
 

@@ -122,7 +122,7 @@ async def call_service(
     if decisions is not None:  # recorded like POST /v1/recommendations; the EHR's ids are not kept
         raw = comparison.model_dump_json(exclude_none=True).encode()
         stored = await run_in_threadpool(decisions.record, answer, raw, client_of(request), None, lang)
-        card_ids = {s.code: str(card_uuid(stored.decision_id, s.code)) for s in answer.next_steps}
+        card_ids = {str(s.code): str(card_uuid(stored.decision_id, s.code)) for s in answer.next_steps}
     return cds_hooks.cards(answer, comparison.time_sensitive, str(request.url_for("redoc")), card_ids)
 
 

@@ -49,12 +49,12 @@ async def create_recommendation(
 ) -> Response:
     """Compare two to ten opinions and answer with the next steps, ranked, each with its reasons.
 
-    The answer is recorded as a decision (its `decision_id`) before it is sent. The engine runs on the
-    event loop thread: it takes well under a millisecond and must be entered by one thread at a time.
-
-    Patient-facing text is in the request's `lang`, else the best match for `Accept-Language`,
-    else English; `Content-Language` names the language used.
+    The answer is recorded as a decision (its `decision_id`) before it is sent; send `Idempotency-Key` to
+    retry safely. Patient-facing text is in the request's `lang`, else the best match for
+    `Accept-Language`, else English; `Content-Language` names the language used.
     """
+    # The engine runs on the event loop thread: it takes well under a millisecond and must be entered by
+    # one thread at a time.
     lang = choose(body.lang, accept_language, recommender.catalog.texts)
     headers = {"Content-Language": lang, "Vary": "Accept-Language"}
     if decisions is None:  # DECISION_STORE=off: nothing recorded, no decision_id
