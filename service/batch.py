@@ -34,7 +34,10 @@ class BatchRequest(BaseModel):
 
 class BatchResult(BaseModel):
     index: int = Field(description="Position of the item in the request, from 0.")
-    status: Literal[200, 422]
+    status: Literal[200, 422] = Field(
+        description="200: answered (`recommendation`); 422: refused (`problem`).",
+        json_schema_extra={"x-enum-varnames": ["ANSWERED", "REFUSED"]},
+    )
     decision_id: uuid.UUID | None = Field(
         default=None, description="Where this item's answer is kept: GET /v1/recommendations/{id}."
     )
