@@ -190,7 +190,7 @@ def test_the_document_names_its_servers(doc: dict[str, Any]) -> None:
 
 
 def test_optional_parameters_are_not_nullable(doc: dict[str, Any]) -> None:
-    """ReDoc would show "Idempotency-Key (string) or Idempotency-Key (null)"; leaving it out is how to omit it."""
+    """ReDoc showed "Idempotency-Key (string) or Idempotency-Key (null)"; an unused one is left out."""
     for _path, _method, op in operations(doc):
         for parameter in op.get("parameters", []):
             assert "anyOf" not in parameter["schema"], (op["operationId"], parameter["name"])
