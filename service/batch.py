@@ -10,8 +10,8 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, Field, ValidationError, WithJsonSchema
 
 from service.core.languages import choose
-from service.core.models import RecommendationRequest, RecommendationResponse
-from service.core.recommender import Recommender
+from service.core.models import RecommendationResponse
+from service.core.rulebook import RuleBook
 from service.decisions.service import DecisionLog
 from service.web import metrics
 from service.web.problems import PROBLEM_BASE, Problem, field_errors
@@ -52,7 +52,7 @@ class BatchResponse(BaseModel):
 
 
 def run(
-    recommender: Recommender,
+    rules: RuleBook,
     items: Sequence[Any],
     accept_language: str | None,
     decisions: DecisionLog | None = None,
@@ -66,7 +66,7 @@ def run(
     answered: list[tuple[BatchResult, RecommendationResponse, bytes, str]] = []
     for index, item in enumerate(items):
         try:
-            request = RecommendationRequest.model_validate(item)
+            request = rules.parse(item)
         except ValidationError as exc:
             errors = [
                 e if e.field != "body" else e.model_copy(update={"field": "item"})
@@ -81,8 +81,8 @@ def run(
             )
             results.append(BatchResult(index=index, status=422, problem=problem))
             continue
-        lang = choose(request.lang, accept_language, recommender.catalog.texts)
-        answer = recommender.recommend(request, lang)
+        lang = choose(request.lang, accept_language, rules.catalog.texts)
+        answer = rules.recommender.recommend(request, lang)
         metrics.observe_answer(list(answer.rules_fired), [step.code for step in answer.next_steps])
         result = BatchResult(index=index, status=200, recommendation=answer)
         results.append(result)

@@ -18,7 +18,7 @@ from service.api.routes import (
 from service.auth import setup as auth_setup
 from service.auth.middleware import Authenticate
 from service.config import Settings, get_settings
-from service.core.recommender import Recommender
+from service.core.rulebook import RuleBook
 from service.decisions import problems as decision_problems
 from service.decisions.service import DecisionLog
 from service.web import problems
@@ -26,6 +26,7 @@ from service.web.limits import BodyLimits, require_json
 from service.web.security_headers import SecurityHeaders
 from service.web.telemetry import RequestTelemetry
 from service.web.timeout import RequestTimeout
+from service.web.vocabulary import BindVocabulary
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -41,10 +42,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         docs_url=None,  # served by service.api.routes.docs from shipped assets
         redoc_url=None,
     )
-    app.state.recommender = Recommender.load(settings.rules_dir)
+    app.state.rules = RuleBook.load(settings.rules_dir)  # swapped whole on a reload
     app.state.decisions = DecisionLog.from_settings(settings) if settings.decision_store == "on" else None
     problems.install(app)
     decision_problems.install(app)
+    app.add_middleware(BindVocabulary, current=lambda: app.state.rules.vocabulary)
     app.add_middleware(
         BodyLimits, max_bytes=settings.max_body_bytes, max_batch_bytes=settings.max_batch_body_bytes
     )
@@ -61,7 +63,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             max_age=600,
         )
     # Outside CORS and authentication, so refusals are logged and counted too.
-    app.add_middleware(RequestTelemetry, ruleset_version=app.state.recommender.ref.version)
+    app.add_middleware(RequestTelemetry, ruleset_version=app.state.rules.recommender.ref.version)
     app.add_middleware(SecurityHeaders, hsts_max_age=settings.hsts_max_age_seconds)  # outermost
     for module in (recommendations, batch, decisions, reference, health, metrics, cds_hooks):
         app.include_router(module.router, dependencies=[Depends(require_json)])

@@ -17,6 +17,7 @@ from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
 from service.auth import openapi_security
+from service.core.rulebook import RuleBook
 from service.web.problems import PROBLEM_JSON
 
 EXAMPLES = Path(__file__).resolve().parent / "openapi_examples.json"
@@ -100,18 +101,21 @@ def _language_header(operation: dict[str, Any], languages: list[str]) -> None:
 
 
 def build(app: FastAPI) -> dict[str, Any]:
-    doc = get_openapi(
-        title=app.title,
-        version=app.version,
-        summary=app.summary,
-        description=app.description,
-        routes=app.routes,
-        tags=TAGS,
-        servers=SERVERS,
-    )
+    """The document of this app: its codes (cancer types, steps, languages) are those of its rules."""
+    rules: RuleBook = app.state.rules
+    with rules.vocabulary.bound():
+        doc = get_openapi(
+            title=app.title,
+            version=app.version,
+            summary=app.summary,
+            description=app.description,
+            routes=app.routes,
+            tags=TAGS,
+            servers=SERVERS,
+        )
     openapi_security.add(doc, app)
     examples = json.loads(EXAMPLES.read_text(encoding="utf-8"))
-    languages = sorted(app.state.recommender.catalog.texts)
+    languages = sorted(rules.catalog.texts)
     for path in doc["paths"].values():
         for method, operation in path.items():
             if method in HTTP_METHODS:

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
+import shutil
 from pathlib import Path
 
 import httpx
 import pytest
+from fastapi import FastAPI
 
-from tests.conftest import AUTH, free_port, running_server
+from service.config import Settings
+from service.main import create_app
+from tests.conftest import AUTH, RULES, free_port, opinion, running_server
 
 
 def test_start_up_waits_for_the_store_then_says_why_it_gives_up() -> None:
@@ -25,3 +30,44 @@ def test_start_up_migrates_a_fresh_data_directory(tmp_path: Path) -> None:
     with running_server(DATA_DIR=str(data_dir)) as base:
         assert httpx.get(f"{base}/v1/decisions", timeout=10, headers=AUTH).json()["decisions"] == []
     assert (data_dir / "decisions.sqlite3").exists()
+
+
+def other_rules(tmp_path: Path) -> Path:
+    """The shipped rules plus one cancer type they do not have (`mesothelioma`)."""
+    rules = tmp_path / "rules"
+    shutil.copytree(RULES, rules)
+    catalog = rules / "catalog.yaml"
+    catalog.write_text(
+        catalog.read_text().replace("cancer_types:\n", "cancer_types:\n  - code: mesothelioma\n")
+    )
+    for lang, name in (("en", "mesothelioma"), ("es", "mesotelioma")):
+        text = rules / "text" / f"{lang}.yaml"
+        text.write_text(
+            text.read_text().replace("cancer_types:\n", f"cancer_types:\n  mesothelioma: {name}\n")
+        )
+    return rules
+
+
+def test_an_app_built_with_other_rules_accepts_their_codes(tmp_path: Path) -> None:
+    """create_app(Settings(rules_dir=X)) lists X's cancer types, takes them on POST, and documents them."""
+    settings = Settings(rules_dir=other_rules(tmp_path), auth_enabled=False, decision_store="off")
+    body = {"opinions": [opinion("mesothelioma"), opinion("mesothelioma", modalities=("radiation",))]}
+
+    async def calls(app: FastAPI) -> list[httpx.Response]:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://in-process") as client:
+            return [
+                await client.get("/v1/cancer-types"),
+                await client.post("/v1/recommendations", json=body),
+                await client.post("/v1/recommendations:batch", json={"items": [body]}),
+                await client.get("/openapi.json"),
+            ]
+
+    listed, answered, batch, document = asyncio.run(calls(create_app(settings)))
+    assert "mesothelioma" in [entry["code"] for entry in listed.json()["cancer_types"]]
+    assert answered.status_code == 200, answered.text
+    assert batch.json()["results"][0]["status"] == 200
+    assert "mesothelioma" in document.json()["components"]["schemas"]["CancerType"]["enum"]
+    shipped = asyncio.run(calls(create_app(Settings(auth_enabled=False, decision_store="off"))))
+    assert shipped[1].status_code == 422  # the shipped rules do not know it: each app judges by its own
+    assert "mesothelioma" not in shipped[1].text  # and the value is not echoed

@@ -12,13 +12,22 @@ from fastapi import Depends, Header, HTTPException, Request
 from service.auth.clients import Client, Scope, owner_filter
 from service.auth.middleware import REALM
 from service.core.recommender import Recommender
+from service.core.rulebook import RuleBook
 from service.decisions.exceptions import StoreOff
 from service.decisions.service import DecisionLog
 
 
-async def get_recommender(request: Request) -> Recommender:
-    recommender: Recommender = request.app.state.recommender
-    return recommender
+async def get_rules(request: Request) -> RuleBook:
+    """The app's rule book (catalog, recommender, codes), built from its settings (service/main.py)."""
+    rules: RuleBook = request.app.state.rules
+    return rules
+
+
+RulesDep = Annotated[RuleBook, Depends(get_rules)]
+
+
+async def get_recommender(rules: RulesDep) -> Recommender:
+    return rules.recommender
 
 
 RecommenderDep = Annotated[Recommender, Depends(get_recommender)]

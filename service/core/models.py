@@ -1,26 +1,45 @@
 """Request and response bodies: the public contract, as pydantic models.
 
-Cancer-type and next-step codes are read from the catalog under the configured
-rules directory, so the schema lists exactly the codes the service accepts.
+Cancer-type, next-step and language codes are the catalog's (service/core/vocabulary.py): a request is
+checked against the codes of the rules the app was built from, and the schema lists exactly those.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from enum import StrEnum
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, GetJsonSchemaHandler, StrictBool, StrictStr
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    GetJsonSchemaHandler,
+    StrictBool,
+    StrictStr,
+)
 from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import CoreSchema
 
-from service.config import get_settings
-from service.core.catalog import load_catalog
+from service.core.vocabulary import CancerType, Coded, Kind, Language, StepCode
 
-_catalog = load_catalog(get_settings().rules_dir)
 
-CancerType = StrEnum("CancerType", {code: code for code in _catalog.cancer_types})  # type: ignore[misc]
-StepCode = StrEnum("StepCode", {code: code for code in _catalog.step_codes})  # type: ignore[misc]
-Language = StrEnum("Language", {lang: lang for lang in sorted(_catalog.texts)})  # type: ignore[misc]
+@dataclass(frozen=True)
+class DocumentedAs:
+    """A code in an answer: the service wrote it from its own catalog, so it is a plain string to validate
+    (no vocabulary need be bound), documented as the catalog's enum so generated clients type it as one."""
+
+    kind: Kind
+
+    def __get_pydantic_json_schema__(
+        self, schema: CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        return Coded(self.kind).__get_pydantic_json_schema__(schema, handler)
+
+
+StepCodeOut = Annotated[str, DocumentedAs("StepCode")]
+CancerTypeOut = Annotated[str, DocumentedAs("CancerType")]
 
 
 class Specialty(StrEnum):
@@ -146,7 +165,7 @@ class Resource(BaseModel):
 
 class NextStep(BaseModel):
     rank: int
-    code: StepCode
+    code: StepCodeOut
     title: str
     summary: str
     details: str
@@ -180,7 +199,7 @@ class RecommendationResponse(BaseModel):
 
 
 class CatalogStep(BaseModel):
-    code: StepCode
+    code: StepCodeOut
     title: str
     summary: str
     details: str
@@ -195,7 +214,7 @@ class CatalogResponse(BaseModel):
 
 
 class CancerTypeEntry(BaseModel):
-    code: CancerType
+    code: CancerTypeOut
     name: str
     resources: list[Resource]
 

@@ -6,7 +6,7 @@ from functools import lru_cache
 
 from service.core.actions import Outcome, StepState
 from service.core.catalog import Catalog, LanguageText, StepText
-from service.core.models import NextStep, Reason, Resource, StepCode
+from service.core.models import NextStep, Reason, Resource
 from service.core.ruleset import Ruleset
 
 PLACEHOLDER = "{cancer}"
@@ -83,7 +83,7 @@ class Renderer:
             steps.append(
                 NextStep(
                     rank=position,
-                    code=StepCode(state.code),
+                    code=state.code,
                     title=words.title,
                     summary=words.summary,
                     details=words.details,

@@ -9,7 +9,8 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from service.core.models import Closed, RecommendationResponse, RulesetRef, StepCode
+from service.core.models import Closed, RecommendationResponse, RulesetRef, StepCodeOut
+from service.core.vocabulary import StepCode
 
 Outcome = Literal["done", "helpful", "not_helpful"]
 Reporter = Literal["patient", "clinician"]
@@ -51,7 +52,7 @@ class FeedbackRecorded(BaseModel):
     created_at: datetime
     source: Literal["api", "cds_hooks"]
     reporter: Reporter
-    step_code: StepCode
+    step_code: StepCodeOut
     outcome: Outcome
     reason_code: ReasonCode | None
 

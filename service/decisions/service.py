@@ -20,7 +20,7 @@ from sqlalchemy.exc import IntegrityError
 
 from service.config import Settings
 from service.core.catalog import DEFAULT_LANG
-from service.core.models import RecommendationResponse, RulesetRef, StepCode
+from service.core.models import RecommendationResponse, RulesetRef
 from service.decisions.exceptions import (
     BadCursor,
     DecisionNotFound,
@@ -390,7 +390,7 @@ class DecisionLog:
             created_at=row.created_at,
             source=source,  # type: ignore[arg-type]
             reporter=feedback.reporter,
-            step_code=StepCode(row.step_code),
+            step_code=row.step_code,
             outcome=feedback.outcome,
             reason_code=feedback.reason_code,
         )

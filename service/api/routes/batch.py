@@ -4,7 +4,7 @@ from fastapi import APIRouter, Request
 from starlette.concurrency import run_in_threadpool
 
 from service import batch
-from service.api.deps import AcceptLanguage, DecisionLogDep, RecommenderDep, client_of, require_scope
+from service.api.deps import AcceptLanguage, DecisionLogDep, RulesDep, client_of, require_scope
 from service.web.problems import PROBLEM_RESPONSES
 
 router = APIRouter(prefix="/v1", tags=["recommendations"])
@@ -25,7 +25,7 @@ router = APIRouter(prefix="/v1", tags=["recommendations"])
 async def create_batch(
     body: batch.BatchRequest,
     request: Request,
-    recommender: RecommenderDep,
+    rules: RulesDep,
     decisions: DecisionLogDep,
     accept_language: AcceptLanguage = None,
 ) -> batch.BatchResponse:
@@ -38,4 +38,4 @@ async def create_batch(
     # A large batch takes a while, so it runs on a worker thread and the server keeps answering other
     # requests; the engine still takes one evaluation at a time.
     client = client_of(request) or (decisions.default_client if decisions else None)
-    return await run_in_threadpool(batch.run, recommender, body.items, accept_language, decisions, client)
+    return await run_in_threadpool(batch.run, rules, body.items, accept_language, decisions, client)

@@ -13,13 +13,12 @@ from starlette.concurrency import run_in_threadpool
 from service.api.deps import (
     AcceptLanguage,
     DecisionLogDep,
-    RecommenderDep,
+    RulesDep,
     client_of,
     owner_of,
     require_scope,
 )
 from service.core.languages import choose
-from service.core.models import RecommendationRequest
 from service.decisions import cds_feedback
 from service.decisions.service import card_uuid
 from service.integrations import cds_hooks, feedback_metrics
@@ -100,7 +99,7 @@ async def call_service(
     body: CdsRequest,
     request: Request,
     response: Response,
-    recommender: RecommenderDep,
+    rules: RulesDep,
     decisions: DecisionLogDep,
     accept_language: AcceptLanguage = None,
 ) -> CdsResponse:
@@ -111,13 +110,11 @@ async def call_service(
     resources. Text is in `context.lang`, else the best match for `Accept-Language`, else English.
     """
     _known(service_id)
-    comparison = RecommendationRequest.model_validate(
-        body.context.model_dump(exclude={"userId", "patientId", "encounterId"})
-    )
-    lang = choose(comparison.lang, accept_language, recommender.catalog.texts)
+    comparison = rules.parse(body.context.model_dump(exclude={"userId", "patientId", "encounterId"}))
+    lang = choose(comparison.lang, accept_language, rules.catalog.texts)
     response.headers["Content-Language"] = lang
     response.headers["Vary"] = "Accept-Language"
-    answer = recommender.recommend(comparison, lang)
+    answer = rules.recommender.recommend(comparison, lang)
     card_ids = None
     if decisions is not None:  # recorded like POST /v1/recommendations; the EHR's ids are not kept
         raw = comparison.model_dump_json(exclude_none=True).encode()

@@ -9,7 +9,7 @@ from pydantic import BeforeValidator
 from starlette.concurrency import run_in_threadpool
 
 from service.api.deps import DecisionsDep, RecommenderDep, client_of, owner_of, require_scope
-from service.core.models import StepCode
+from service.core.vocabulary import StepCode
 from service.decisions.schemas import (
     DecisionPage,
     DecisionReport,

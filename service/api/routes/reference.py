@@ -5,7 +5,6 @@ from fastapi import APIRouter, Response
 from service.api.deps import AcceptLanguage, RecommenderDep
 from service.core.languages import negotiate
 from service.core.models import (
-    CancerType,
     CancerTypeEntry,
     CancerTypesResponse,
     CatalogResponse,
@@ -13,7 +12,6 @@ from service.core.models import (
     Resource,
     RuleEntry,
     RulesResponse,
-    StepCode,
 )
 from service.core.ranking import resources_for
 from service.core.recommender import Recommender
@@ -49,7 +47,7 @@ async def list_next_steps(
         name = text.cancer_types["other"]
         steps.append(
             CatalogStep(
-                code=StepCode(code),
+                code=code,
                 title=words.title.replace("{cancer}", name),
                 summary=words.summary.replace("{cancer}", name),
                 details=words.details.replace("{cancer}", name),
@@ -82,7 +80,7 @@ async def list_cancer_types(
             Resource(title=text.resources[f"page_{kind}"].replace("{cancer}", name), url=url)
             for kind, url in pages.items()
         ]
-        entries.append(CancerTypeEntry(code=CancerType(code), name=name, resources=resources))
+        entries.append(CancerTypeEntry(code=code, name=name, resources=resources))
     return CancerTypesResponse(cancer_types=entries)
 
 
