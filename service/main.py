@@ -4,6 +4,7 @@ from fastapi import Depends, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from service import openapi
+from service.answering import Answering
 from service.api.routes import (
     batch,
     cds_hooks,
@@ -20,6 +21,7 @@ from service.auth.middleware import Authenticate
 from service.config import Settings, get_settings
 from service.core.rulebook import RuleBook
 from service.decisions import problems as decision_problems
+from service.decisions.null_log import NullLog
 from service.decisions.service import DecisionLog
 from service.web import problems
 from service.web.limits import BodyLimits, require_json
@@ -44,6 +46,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.rules = RuleBook.load(settings.rules_dir)  # swapped whole on a reload
     app.state.decisions = DecisionLog.from_settings(settings) if settings.decision_store == "on" else None
+    app.state.answering = Answering(app.state.decisions or NullLog())
     problems.install(app)
     decision_problems.install(app)
     app.add_middleware(BindVocabulary, current=lambda: app.state.rules.vocabulary)
@@ -51,7 +54,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         BodyLimits, max_bytes=settings.max_body_bytes, max_batch_bytes=settings.max_batch_body_bytes
     )
     # Who is calling is settled before any body is read; the time limit covers both.
-    app.add_middleware(Authenticate, authenticator=auth_setup.authenticator(settings))
+    app.add_middleware(
+        Authenticate,
+        authenticator=auth_setup.authenticator(settings),
+        anonymous=settings.decision_default_client,
+    )
     app.add_middleware(RequestTimeout, seconds=settings.request_timeout_seconds)
     if settings.cors_origins:  # outermost, so refusals (413, 415) carry CORS headers too
         app.add_middleware(

@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import asyncio
 import shutil
 from pathlib import Path
 
 import httpx
 import pytest
-from fastapi import FastAPI
 
 from service.config import Settings
 from service.main import create_app
 from tests.conftest import AUTH, RULES, free_port, opinion, running_server
+from tests.support.in_process import Call, send
 
 
 def test_start_up_waits_for_the_store_then_says_why_it_gives_up() -> None:
@@ -52,22 +51,17 @@ def test_an_app_built_with_other_rules_accepts_their_codes(tmp_path: Path) -> No
     """create_app(Settings(rules_dir=X)) lists X's cancer types, takes them on POST, and documents them."""
     settings = Settings(rules_dir=other_rules(tmp_path), auth_enabled=False, decision_store="off")
     body = {"opinions": [opinion("mesothelioma"), opinion("mesothelioma", modalities=("radiation",))]}
-
-    async def calls(app: FastAPI) -> list[httpx.Response]:
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://in-process") as client:
-            return [
-                await client.get("/v1/cancer-types"),
-                await client.post("/v1/recommendations", json=body),
-                await client.post("/v1/recommendations:batch", json={"items": [body]}),
-                await client.get("/openapi.json"),
-            ]
-
-    listed, answered, batch, document = asyncio.run(calls(create_app(settings)))
+    calls = (
+        Call("GET", "/v1/cancer-types"),
+        Call("POST", "/v1/recommendations", body),
+        Call("POST", "/v1/recommendations:batch", {"items": [body]}),
+        Call("GET", "/openapi.json"),
+    )
+    listed, answered, batch, document = send(create_app(settings), *calls)
     assert "mesothelioma" in [entry["code"] for entry in listed.json()["cancer_types"]]
     assert answered.status_code == 200, answered.text
     assert batch.json()["results"][0]["status"] == 200
     assert "mesothelioma" in document.json()["components"]["schemas"]["CancerType"]["enum"]
-    shipped = asyncio.run(calls(create_app(Settings(auth_enabled=False, decision_store="off"))))
-    assert shipped[1].status_code == 422  # the shipped rules do not know it: each app judges by its own
-    assert "mesothelioma" not in shipped[1].text  # and the value is not echoed
+    [refused] = send(create_app(Settings(auth_enabled=False, decision_store="off")), calls[1])
+    assert refused.status_code == 422  # the shipped rules do not know it: each app judges by its own
+    assert "mesothelioma" not in refused.text  # and the value is not echoed

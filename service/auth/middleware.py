@@ -1,5 +1,6 @@
 """Authenticate every request before anything reads its body: 401 for a missing or bad credential,
-429 when the client is over its rate limit. The client goes on `request.state.client`.
+429 when the client is over its rate limit. The client goes on the request's state, where only the
+`Caller` dependency (service/api/deps.py) reads it.
 
 Open without a credential: liveness, readiness, metrics, the docs and the OpenAPI document, and CDS Hooks
 discovery (`GET /cds-services`, public per the spec).
@@ -27,7 +28,6 @@ PUBLIC_PATHS = frozenset(
 PUBLIC_PREFIXES = ("/docs/assets/",)
 CDS_PREFIX = "/cds-services/"
 MAX_TOKEN_CHARS = 8192
-ANONYMOUS = Client(id="anonymous", scopes=ALL_SCOPES)
 REALM = 'Bearer realm="nextsteps"'
 
 
@@ -77,11 +77,13 @@ class Authenticator:
 
 
 class Authenticate:
-    """Pure ASGI middleware; with `authenticator=None` (AUTH_ENABLED=false) every caller is admin."""
+    """Pure ASGI middleware; with `authenticator=None` (AUTH_ENABLED=false) every caller is `anonymous`:
+    the default client (DECISION_DEFAULT_CLIENT) with every scope."""
 
-    def __init__(self, app: ASGIApp, authenticator: Authenticator | None) -> None:
+    def __init__(self, app: ASGIApp, authenticator: Authenticator | None, anonymous: str) -> None:
         self.app = app
         self.authenticator = authenticator
+        self.anonymous = Client(id=anonymous, scopes=ALL_SCOPES)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -89,7 +91,7 @@ class Authenticate:
             return
         auth = self.authenticator
         if auth is None:
-            scope.setdefault("state", {})["client"] = ANONYMOUS
+            scope.setdefault("state", {})["client"] = self.anonymous
             await self.app(scope, receive, send)
             return
         if is_public(scope["method"], scope["path"]):
