@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 export HOST PORT
 
-.PHONY: run test lint typecheck unit clean openapi openapi-check browser vendor-docs bench bench-tools container-check bench-store migrate purge
+.PHONY: run test lint typecheck unit clean openapi openapi-check browser test-servers vendor-docs bench bench-tools container-check bench-store migrate purge
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -c 'import sys; assert (3, 11) <= sys.version_info[:2] < (3, 13), "nextsteps needs Python 3.11 or 3.12 (durable-rules does not import on 3.13)"'
@@ -35,7 +35,7 @@ lint: $(BIN)/.installed
 typecheck: $(BIN)/.installed
 	$(BIN)/mypy
 
-unit: $(BIN)/.installed $(TS)/node_modules/.installed browser
+unit: $(BIN)/.installed $(TS)/node_modules/.installed browser test-servers
 	$(BIN)/pytest
 
 test: lint typecheck openapi-check unit ## the whole suite
@@ -54,6 +54,12 @@ $(TS)/node_modules/.installed: $(TS)/package.json $(TS)/package-lock.json
 	node -e 'process.exit(Number(process.versions.node.split(".")[0]) < 20 ? 1 : 0)' || { echo "node 20 or later is needed"; exit 1; }
 	cd $(TS) && npm ci --no-audit --no-fund --ignore-scripts
 	touch $@
+
+# PostgreSQL and Redis binaries, Debian's packages: the tests start private servers of their own on free ports
+# (tests/support/services.py), so none need be running.
+test-servers:
+	ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 && command -v redis-server >/dev/null || \
+	  (apt-get update && apt-get install -y postgresql redis-server)
 
 # A real browser for the docs-page test: Debian's chromium.
 browser:
