@@ -39,14 +39,19 @@ class BatchResult(BaseModel):
     decision_id: uuid.UUID | None = Field(
         default=None, description="Where this item's answer is kept: GET /v1/recommendations/{id}."
     )
-    recommendation: RecommendationResponse | None = None
-    problem: Problem | None = None
+    recommendation: RecommendationResponse | None = Field(
+        default=None, description="The answer, when `status` is 200."
+    )
+    problem: Problem | None = Field(
+        default=None,
+        description="Why the item was refused, when `status` is 422 (fields named from the item).",
+    )
 
 
 class BatchResponse(BaseModel):
-    results: list[BatchResult]
-    answered: int
-    refused: int
+    results: list[BatchResult] = Field(description="One result per item, in the order of the items.")
+    answered: int = Field(description="How many items were answered.")
+    refused: int = Field(description="How many items were refused.")
 
 
 def _refusal(index: int, exc: ValidationError) -> BatchResult:

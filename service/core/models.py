@@ -101,15 +101,19 @@ class Closed(BaseModel):
 
 
 class Clinician(Closed):
-    specialty: Specialty
+    specialty: Specialty = Field(description="The clinician's field of medicine.")
     tumor_focus: CancerType | None = Field(
         default=None, description="The cancer type this clinician specialises in, if any."
     )
 
 
 class Diagnosis(Closed):
-    cancer_type: CancerType
-    stage: Stage | None = None
+    cancer_type: CancerType = Field(
+        description="The cancer this opinion names (a code from `GET /v1/cancer-types`)."
+    )
+    stage: Stage | None = Field(
+        default=None, description="The stage this opinion gives; leave it out when it is not known."
+    )
 
 
 def _no_repeats(values: list[Modality]) -> list[Modality]:
@@ -124,18 +128,22 @@ class Treatment(Closed):
         json_schema_extra={"uniqueItems": True},
         description="A non-empty set of treatment kinds, each at most once.",
     )
-    intent: Intent | None = None
+    intent: Intent | None = Field(
+        default=None, description="What the treatment aims at; leave it out when it is not known."
+    )
 
 
 class Opinion(Closed):
-    clinician: Clinician
-    diagnosis: Diagnosis
-    treatment: Treatment
+    clinician: Clinician = Field(description="Who gave the opinion.")
+    diagnosis: Diagnosis = Field(description="What the opinion says the cancer is.")
+    treatment: Treatment = Field(description="What the opinion proposes to do.")
     explained_reasoning: StrictBool = Field(
         default=False, description="The clinician explained how they reached this opinion."
     )
     guidelines_cited: list[Annotated[StrictStr, Field(max_length=200)]] | None = Field(
-        default=None, max_length=20
+        description="Guidelines the clinician named, as written (at most 20); not used to rank.",
+        default=None,
+        max_length=20,
     )
 
 
@@ -154,29 +162,39 @@ class RecommendationRequest(Closed):
 
 
 class Reason(BaseModel):
-    rule: str
-    text: str
+    rule: str = Field(description="The id of the rule (see `GET /v1/rules`).")
+    text: str = Field(description="Why, in plain words, in the answer's language.")
 
 
 class Resource(BaseModel):
-    title: str
-    url: str
+    title: str = Field(description="What the page is, in the answer's language.")
+    url: str = Field(description="The page's address.")
 
 
 class NextStep(BaseModel):
-    rank: int
-    code: StepCodeOut
-    title: str
-    summary: str
-    details: str
-    questions_to_ask: list[str]
-    reasons: list[Reason]
-    resources: list[Resource]
+    rank: int = Field(description="Position in the list, from 1 (do this first).")
+    code: StepCodeOut = Field(
+        description="Which next step this is; stable across languages and versions of the text."
+    )
+    title: str = Field(description="The step in a few words, in the answer's language.")
+    summary: str = Field(description="One or two sentences on the step.")
+    details: str = Field(description="What the step involves and why it helps.")
+    questions_to_ask: list[str] = Field(
+        description="Questions the patient may ask the care team about this step."
+    )
+    reasons: list[Reason] = Field(
+        description="Every rule that put the step on the list or moved it, with its reason."
+    )
+    resources: list[Resource] = Field(
+        description="Patient guides and pages about the step (and about the cancer types named)."
+    )
 
 
 class RulesetRef(BaseModel):
-    version: str
-    sha256: str
+    version: str = Field(description="The ruleset's version, from the catalog.")
+    sha256: str = Field(
+        description="SHA-256 over the loaded rule, catalog and text files: which rules gave the answer."
+    )
 
 
 Discordance = Literal["diagnosis", "stage", "treatment"]
@@ -190,57 +208,69 @@ class RecommendationResponse(BaseModel):
     answer when the service keeps no decisions (`DECISION_STORE=off`).
     """
 
-    next_steps: list[NextStep]
-    discordances: list[Discordance]
-    consensus: Literal["agree", "disagree"]
-    ruleset: RulesetRef
+    next_steps: list[NextStep] = Field(description="The next steps in rank order, each explained.")
+    discordances: list[Discordance] = Field(
+        description="What differs between the opinions, where both values are known."
+    )
+    consensus: Literal["agree", "disagree"] = Field(
+        description="`agree` when nothing differs, else `disagree`."
+    )
+    ruleset: RulesetRef = Field(description="The rules that gave this answer.")
     rules_fired: list[str] = Field(description="Every rule that fired, in rule-file order.")
-    disclaimer: str
+    disclaimer: str = Field(
+        description="Information for a talk with the care team, not medical advice: show it with the steps."
+    )
 
 
 class CatalogStep(BaseModel):
-    code: StepCodeOut
-    title: str
-    summary: str
-    details: str
-    questions_to_ask: list[str]
-    resources: list[Resource]
+    code: StepCodeOut = Field(description="The next step's code, as `NextStep.code` carries it.")
+    title: str = Field(description="The step in a few words (a cancer type named generically).")
+    summary: str = Field(description="One or two sentences on the step.")
+    details: str = Field(description="What the step involves and why it helps.")
+    questions_to_ask: list[str] = Field(
+        description="Questions the patient may ask the care team about this step."
+    )
+    resources: list[Resource] = Field(description="Patient guides and pages about the step.")
 
 
 class CatalogResponse(BaseModel):
-    next_steps: list[CatalogStep]
-    ruleset: RulesetRef
-    disclaimer: str
+    next_steps: list[CatalogStep] = Field(description="Every next step, in tie-break order.")
+    ruleset: RulesetRef = Field(description="The rules loaded.")
+    disclaimer: str = Field(description="The disclaimer every answer carries.")
 
 
 class CancerTypeEntry(BaseModel):
-    code: CancerTypeOut
-    name: str
-    resources: list[Resource]
+    code: CancerTypeOut = Field(description="The code to send as `cancer_type` or `tumor_focus`.")
+    name: str = Field(description="The cancer type's name, in the answer's language.")
+    resources: list[Resource] = Field(description="Patient pages about this cancer type.")
 
 
 class CancerTypesResponse(BaseModel):
-    cancer_types: list[CancerTypeEntry]
+    cancer_types: list[CancerTypeEntry] = Field(description="Every accepted cancer type.")
 
 
 class RuleEntry(BaseModel):
-    id: str
-    stage: str
-    action: str
-    file: str
+    id: str = Field(description="The rule's id, as `Reason.rule` and `rules_fired` name it.")
+    stage: str = Field(description="Which stage it runs in: derive, recommend or adjust.")
+    action: str = Field(description="What it does when it fires: derive, recommend, adjust or withdraw.")
+    file: str = Field(description="The rule file it is defined in.")
 
 
 class RulesResponse(BaseModel):
-    version: str
-    sha256: str
-    rules: list[RuleEntry]
+    version: str = Field(description="The ruleset's version.")
+    sha256: str = Field(description="SHA-256 over the loaded rule, catalog and text files.")
+    rules: list[RuleEntry] = Field(description="Every rule, in evaluation order.")
 
 
 class Health(BaseModel):
-    status: Literal["ok"]
+    status: Literal["ok"] = Field(description="Always `ok` when the process answers.")
 
 
 class Readiness(BaseModel):
-    status: Literal["ready"]
-    ruleset: RulesetRef
-    decision_store: Literal["sqlite", "postgresql", "off"] | None = None
+    status: Literal["ready"] = Field(
+        description="`ready`: the rules are loaded and the decision store answers."
+    )
+    ruleset: RulesetRef = Field(description="The rules loaded.")
+    decision_store: Literal["sqlite", "postgresql", "off"] | None = Field(
+        default=None, description="Where decisions are kept: `sqlite`, `postgresql`, or `off` (none kept)."
+    )
