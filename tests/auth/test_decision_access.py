@@ -80,7 +80,7 @@ def test_cds_hooks_card_feedback_is_taken_only_on_the_callers_own_cards(tmp_path
             report = http.get("/v1/decisions/report", headers=ehr_a.headers).json()
             return sum(s["feedback"]["helpful"] for s in report["steps"])
 
-        assert http.post(f"{CALL}/feedback", json=feedback, headers=ehr_b.headers).status_code == 404
+        assert http.post(f"{CALL}/feedback", json=feedback, headers=ehr_b.headers).status_code == 400
         assert helpful() == 0  # another client's card: refused, as a card never issued is
         assert http.post(f"{CALL}/feedback", json=feedback, headers=ehr_a.headers).status_code == 200
         assert helpful() == 1

@@ -129,10 +129,10 @@ async def call_service(
     responses={
         **CDS_PROBLEMS,
         200: {"description": "The feedback was recorded and counted."},
-        404: {
+        400: {
             **PROBLEM_RESPONSES[400],
-            "description": "No CDS service has this id, or a `card` is not one this service gave the caller "
-            "(`errors` names each such entry). Nothing of the request is recorded or counted.",
+            "description": "Malformed JSON, an invalid feedback body, or a `card` this service never gave "
+            "the caller; `errors` names each entry. Nothing of the request is recorded or counted.",
         },
     },
     dependencies=[require_scope("feedback")],
@@ -143,10 +143,9 @@ async def feedback(
     """Record whether each card was accepted or overridden (with the override reason).
 
     Each `card` must be the `uuid` of a card this service gave the caller; otherwise the whole request is
-    refused (404, the unknown cards named) and nothing is kept. Kept in the decision log as clinician
-    feedback (accepted = helpful, overridden = not helpful) and counted (metric
-    `nextsteps_cds_feedback_total`, by outcome and by override reason when it is one this service offers);
-    comments are never stored or logged.
+    refused (400) and nothing is kept. Kept in the decision log as clinician feedback (accepted = helpful,
+    overridden = not helpful) and counted (metric `nextsteps_cds_feedback_total`, by outcome and by
+    override reason when it is one this service offers); comments are never stored or logged.
     """
     _known(service_id)
     if decisions is not None:  # first, so a retry after a 503 is not counted twice
@@ -155,7 +154,7 @@ async def feedback(
         if unknown:
             errors = [FieldError(field=f"feedback[{i}].card", reason=UNKNOWN_CARD) for i in unknown]
             return problem(
-                404,
+                400,
                 "unknown-card",
                 "Unknown card",
                 "Feedback is only taken on cards this service gave you; nothing was recorded.",

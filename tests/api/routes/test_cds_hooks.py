@@ -186,14 +186,14 @@ def test_the_spec_feedback_example_is_accepted_for_one_of_our_cards(client: http
 def test_feedback_on_a_card_never_issued_is_refused_and_not_counted(
     client: httpx.Client, card: str | None
 ) -> None:
-    """The spec names no status for this: the card is not found (404), as another client's decision is."""
+    """The spec names no status for this; like every invalid hook request here, it is 400 (problem+json)."""
     ours = client.post(CALL, json=hook_call()).json()["cards"][0]["uuid"]
     example = spec("feedback-overridden-with-reason.json")
     stranger = {**example["feedback"][0], **({"card": card} if card else {})}
     mine = {"card": ours, "outcome": "accepted", "outcomeTimestamp": "2026-11-25T10:00:00Z"}
     before = metric_total(client, "nextsteps_cds_feedback_total")
     response = client.post(f"{CALL}/feedback", json={"feedback": [mine, stranger]})
-    assert response.status_code == 404
+    assert response.status_code == 400
     assert response.headers["content-type"] == "application/problem+json"
     assert response.json()["errors"] == [
         {"field": "feedback[1].card", "reason": "not a card this service gave you"}

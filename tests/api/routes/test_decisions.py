@@ -275,7 +275,7 @@ def test_a_cds_hooks_call_is_a_decision_and_its_card_feedback_lands_in_the_log(
         "outcomeTimestamp": "2026-11-25T10:00:00Z",
     }
     refused = {"feedback": [*feedback["feedback"], never_issued]}
-    assert store_client.post(f"{CALL}/feedback", json=refused).status_code == 404  # all or nothing
+    assert store_client.post(f"{CALL}/feedback", json=refused).status_code == 400  # all or nothing
     assert store_client.post(f"{CALL}/feedback", json=feedback).status_code == 200
     steps = {s["code"]: s for s in store_client.get("/v1/decisions/report").json()["steps"]}
     first_code, second_code = entry["next_steps"][0]["code"], entry["next_steps"][1]["code"]
