@@ -12,7 +12,8 @@ from starlette.concurrency import run_in_threadpool
 from service.answering import Answered, Answering
 from service.core.models import RecommendationRequest, RecommendationResponse
 from service.core.rulebook import RuleBook
-from service.web.problems import PROBLEM_BASE, Problem, field_errors
+from service.web.problem_types import INVALID_REQUEST
+from service.web.problems import Problem, document, field_errors
 
 MAX_ITEMS = 1000
 
@@ -60,13 +61,8 @@ def _refusal(index: int, exc: ValidationError) -> BatchResult:
         e if e.field != "body" else e.model_copy(update={"field": "item"})
         for e in field_errors([{**e, "loc": ("body", *e["loc"])} for e in exc.errors()])
     ]
-    problem = Problem(
-        type=PROBLEM_BASE + "invalid-request",
-        title="Invalid request",
-        status=422,
-        detail=f"{len(errors)} field(s) of item {index} are not valid; see errors.",
-        errors=errors,
-    )
+    detail = f"{len(errors)} field(s) of item {index} are not valid; see errors."
+    problem = document(INVALID_REQUEST, detail, errors)
     return BatchResult(index=index, status=422, problem=problem)
 
 

@@ -3,7 +3,6 @@
 from fastapi import Depends, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
-from service import openapi
 from service.answering import Answering
 from service.api.routes import (
     batch,
@@ -20,11 +19,12 @@ from service.auth import setup as auth_setup
 from service.auth.middleware import Authenticate
 from service.config import Settings, get_settings
 from service.core.rulebook import RuleBook
-from service.decisions import problems as decision_problems
 from service.decisions.null_log import NullLog
 from service.decisions.service import DecisionLog
-from service.web import problems
+from service.openapi import document
+from service.web import decision_problems, problems
 from service.web.limits import BodyLimits, require_json
+from service.web.metrics import ENGINE_SECONDS
 from service.web.security_headers import SecurityHeaders
 from service.web.telemetry import RequestTelemetry
 from service.web.timeout import RequestTimeout
@@ -44,7 +44,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         docs_url=None,  # served by service.api.routes.docs from shipped assets
         redoc_url=None,
     )
-    app.state.rules = RuleBook.load(settings.rules_dir)  # swapped whole on a reload
+    app.state.rules = RuleBook.load(settings.rules_dir, ENGINE_SECONDS.time)  # swapped whole
     app.state.decisions = DecisionLog.from_settings(settings) if settings.decision_store == "on" else None
     app.state.answering = Answering(app.state.decisions or NullLog())
     problems.install(app)
@@ -77,5 +77,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     if settings.bench_floor:
         app.include_router(floor.router, dependencies=[Depends(require_json)])
     docs.install(app)
-    openapi.install(app)
+    document.install(app)
     return app

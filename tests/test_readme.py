@@ -23,7 +23,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.conftest import DEV_KEY, ROOT, service_process
+from tests.support.paths import ROOT
+from tests.support.server import DEV_KEY, ServerProcess
 
 README = ROOT / "README.md"
 README_URL = "http://127.0.0.1:8000"
@@ -325,7 +326,8 @@ def test_each_docker_run_example_starts_a_service_that_accepts_its_credential(
             assert Path(env["CLIENTS_FILE"]).is_file(), f"{args}: CLIENTS_FILE is not in a mounted directory"
             key = portal_key
         environ = {k: v for k, v in os.environ.items() if k not in ("DEV_API_KEY", "CLIENTS_FILE")}
-        with service_process({**environ, **env, "LOG_LEVEL": "warning"}) as (base, _):
+        with ServerProcess(base_env=environ, dev_key=False, env=env) as server:
+            base = server.base_url
             body = {
                 "opinions": [
                     {

@@ -18,7 +18,8 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from service.auth.cds_jwt import CdsJwtVerifier, TokenRefused
 from service.auth.clients import ALL_SCOPES, Client, Registry
 from service.auth.rate_limit import Limiter, retry_after
-from service.auth.replay import StoreUnavailable
+from service.auth.replay import SharedStoreUnavailable
+from service.web.problem_types import RATE_LIMITED, STORE_UNAVAILABLE, UNAUTHORIZED
 from service.web.problems import problem
 
 log = logging.getLogger("service.auth")
@@ -104,12 +105,10 @@ class Authenticate:
         try:
             client = await auth.client_for(token, scope)
             wait = await auth.limiter.take(client.id, auth.registry.rate_limit(client.id))
-        except StoreUnavailable as exc:
+        except SharedStoreUnavailable as exc:
             log.error("shared store unavailable: %s", exc)
             await problem(
-                503,
-                "store-unavailable",
-                "Service unavailable",
+                STORE_UNAVAILABLE,
                 "The service cannot check credentials right now; retry shortly.",
                 headers={"Retry-After": "5"},
             )(scope, receive, send)
@@ -122,9 +121,7 @@ class Authenticate:
             return
         if wait > 0:
             await problem(
-                429,
-                "rate-limited",
-                "Too many requests",
+                RATE_LIMITED,
                 "This client has sent more requests than its limit; retry after the time in Retry-After.",
                 headers={"Retry-After": retry_after(wait)},
             )(scope, receive, send)
@@ -135,9 +132,7 @@ class Authenticate:
 
 def _unauthorized(detail: str, challenge: str) -> JSONResponse:
     return problem(
-        401,
-        "unauthorized",
-        "Unauthorized",
+        UNAUTHORIZED,
         f"{detail} Send a registered API key, or for CDS Hooks a signed JWT, as `Authorization: Bearer`.",
         headers={"WWW-Authenticate": challenge},
     )

@@ -6,6 +6,8 @@ health system swaps or picks a whole RuleBook, so the codes accepted and the rul
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -22,9 +24,11 @@ class RuleBook:
     vocabulary: Vocabulary
 
     @classmethod
-    def load(cls, rules_dir: Path) -> RuleBook:
-        """Read and check rules_dir and start its engine; raises RuleFileError."""
-        recommender = Recommender.load(rules_dir)
+    def load(
+        cls, rules_dir: Path, timer: Callable[[], AbstractContextManager[object]] = nullcontext
+    ) -> RuleBook:
+        """Read and check rules_dir and start its engine (each evaluation wrapped in `timer`)."""
+        recommender = Recommender.load(rules_dir, timer)
         return cls(recommender, Vocabulary.of(recommender.catalog))
 
     @property

@@ -27,7 +27,7 @@ from service.decisions.exceptions import (
     IdempotencyConflict,
     StepNotInDecision,
 )
-from service.decisions.models import Decision, DecisionStep, Feedback
+from service.decisions.models import Decision, DecisionStep, StepFeedback
 from service.decisions.schemas import (
     OUTCOMES,
     DecisionEntry,
@@ -35,9 +35,9 @@ from service.decisions.schemas import (
     DecisionReport,
     DecisionStepEntry,
     FeedbackCounts,
+    FeedbackOutcome,
     FeedbackRecorded,
     FeedbackRequest,
-    Outcome,
     RankCount,
     ReasonCode,
     RecordedRecommendation,
@@ -322,10 +322,10 @@ class DecisionLog:
                 .group_by(DecisionStep.code, DecisionStep.rank)
             ).all()
             outcomes = session.execute(
-                select(Feedback.step_code, Feedback.outcome, func.count())
-                .join(Decision, Decision.id == Feedback.decision_id)
+                select(StepFeedback.step_code, StepFeedback.outcome, func.count())
+                .join(Decision, Decision.id == StepFeedback.decision_id)
                 .where(*where)
-                .group_by(Feedback.step_code, Feedback.outcome)
+                .group_by(StepFeedback.step_code, StepFeedback.outcome)
             ).all()
         by_rank: dict[str, list[RankCount]] = {}
         for code, rank, count in sorted(ranks, key=lambda r: (r[0], r[1])):
@@ -373,7 +373,7 @@ class DecisionLog:
             )
             if str(feedback.step_code) not in codes:
                 raise StepNotInDecision
-            row = Feedback(
+            row = StepFeedback(
                 id=uuid.uuid4(),
                 decision_id=decision_id,
                 created_at=as_utc(now or utcnow()),
@@ -398,7 +398,7 @@ class DecisionLog:
 
     def add_card_feedback(
         self,
-        entries: list[tuple[str, Outcome, ReasonCode | None]],
+        entries: list[tuple[str, FeedbackOutcome, ReasonCode | None]],
         client_id: str | None = None,
         now: datetime | None = None,
         owner: str | None = None,
@@ -432,7 +432,7 @@ class DecisionLog:
                 assert issued is not None
                 decision_id, code = found[issued]
                 session.add(
-                    Feedback(
+                    StepFeedback(
                         id=uuid.uuid4(),
                         decision_id=decision_id,
                         created_at=as_utc(now or utcnow()),
@@ -452,7 +452,7 @@ class DecisionLog:
         """Delete decisions made before `before`, with their steps and feedback; (decisions, feedback)."""
         old = select(Decision.id).where(Decision.created_at < as_utc(before))
         with self.store.session() as session:
-            feedback = session.execute(delete(Feedback).where(Feedback.decision_id.in_(old)))
+            feedback = session.execute(delete(StepFeedback).where(StepFeedback.decision_id.in_(old)))
             session.execute(delete(DecisionStep).where(DecisionStep.decision_id.in_(old)))
             decisions = session.execute(delete(Decision).where(Decision.created_at < as_utc(before)))
         return int(decisions.rowcount), int(feedback.rowcount)  # type: ignore[attr-defined]

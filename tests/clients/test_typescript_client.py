@@ -14,7 +14,8 @@ import httpx
 import pytest
 
 from service.core.catalog import load_catalog
-from tests.conftest import DEV_KEY, ROOT, RULES
+from tests.support.paths import ROOT, RULES
+from tests.support.server import DEV_KEY
 
 TS = ROOT / "clients" / "ts"
 BIN = TS / "node_modules" / ".bin"

@@ -9,7 +9,7 @@ import pytest
 from service.core.actions import Outcome
 from service.core.catalog import load_catalog
 from service.core.ruleset import Rule, Ruleset, load_ruleset
-from tests.conftest import RULES
+from tests.support.paths import RULES
 
 
 @pytest.fixture(scope="module")

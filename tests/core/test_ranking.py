@@ -10,7 +10,7 @@ from service.core.actions import Outcome, Placement, StepState
 from service.core.catalog import Catalog, load_catalog
 from service.core.ranking import Renderer
 from service.core.ruleset import Ruleset, load_ruleset
-from tests.conftest import RULES
+from tests.support.paths import RULES
 
 
 @pytest.fixture(scope="module")

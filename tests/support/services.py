@@ -18,8 +18,8 @@ from pathlib import Path
 
 import redis
 
-from tests.conftest import free_port
 from tests.pg_cluster import ThrowawayPostgres
+from tests.support.server import free_port
 
 
 @cache

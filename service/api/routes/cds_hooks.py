@@ -11,14 +11,14 @@ from fastapi.routing import APIRoute
 from starlette.concurrency import run_in_threadpool
 
 from service.api.deps import AcceptLanguage, AnsweringDep, Caller, DecisionLogDep, RulesDep, require_scope
-from service.decisions import cds_feedback
 from service.decisions.service import card_uuid
-from service.integrations import cds_hooks, feedback_metrics
+from service.integrations import cds_feedback, cds_hooks, feedback_metrics
 from service.integrations.cds_hooks import SERVICE_ID, CdsRequest, CdsResponse, Discovery, Feedback
+from service.web.problem_types import INVALID_HOOK_REQUEST, UNKNOWN_CARD
 from service.web.problems import PROBLEM_RESPONSES, FieldError, field_errors, problem
 from service.web.telemetry import note_steps
 
-UNKNOWN_CARD = "not a card this service gave you"
+NOT_OURS = "not a card this service gave you"
 
 
 class CdsHooksRoute(APIRoute):
@@ -35,7 +35,7 @@ class CdsHooksRoute(APIRoute):
                 errors = field_errors(list(exc.errors()))
                 malformed = any(e.reason.startswith("malformed JSON") for e in errors)
                 detail = "The body is not valid JSON." if malformed else "The hook request is not valid."
-                return problem(400, "invalid-hook-request", "Invalid hook request", detail, errors)
+                return problem(INVALID_HOOK_REQUEST, detail, errors)
 
         return handle
 
@@ -152,13 +152,8 @@ async def feedback(
         entries = cds_feedback.entries(body.feedback)
         unknown = await run_in_threadpool(decisions.add_card_feedback, entries, caller.id, owner=caller.owner)
         if unknown:
-            errors = [FieldError(field=f"feedback[{i}].card", reason=UNKNOWN_CARD) for i in unknown]
-            return problem(
-                400,
-                "unknown-card",
-                "Unknown card",
-                "Feedback is only taken on cards this service gave you; nothing was recorded.",
-                errors,
-            )
+            errors = [FieldError(field=f"feedback[{i}].card", reason=NOT_OURS) for i in unknown]
+            detail = "Feedback is only taken on cards this service gave you; nothing was recorded."
+            return problem(UNKNOWN_CARD, detail, errors)
     feedback_metrics.count(service_id, body.feedback)
     return Response(status_code=200)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import httpx
 
-from tests.conftest import AUTH, opinion, running_server
+from tests.support.bodies import opinion
+from tests.support.server import AUTH, running_server
 
 BODY = {"opinions": [opinion(), opinion()]}
 
