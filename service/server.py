@@ -20,6 +20,7 @@ from service.web import metrics
 from service.web.logs import log_config
 
 APP = "service.server:worker_app"
+HTTP = "service.web.http_protocol:BoundedH11Protocol"  # h11 with header, time and connection limits
 
 
 def worker_app() -> FastAPI:
@@ -56,6 +57,10 @@ def serve(settings: Settings) -> int:
             log_level=settings.log_level,
             access_log=False,  # it would log query strings; service/web/telemetry.py logs each request
             server_header=False,
+            http=HTTP,
+            # X-Forwarded-* only from the proxies named in FORWARDED_ALLOW_IPS (none by default)
+            proxy_headers=bool(settings.forwarded_allow_ips),
+            forwarded_allow_ips=list(settings.forwarded_allow_ips),
             timeout_graceful_shutdown=settings.shutdown_timeout,
         )
         supervisor = Multiprocess(config, sockets=[config.bind_socket()])
