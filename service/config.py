@@ -20,6 +20,8 @@ class Settings(BaseSettings):
     rules_dir: Path = PROJECT_ROOT / "rules"
     max_body_bytes: int = Field(default=64 * 1024, ge=1024, le=16 * 1024 * 1024)
     max_batch_body_bytes: int = Field(default=4 * 1024 * 1024, ge=1024, le=64 * 1024 * 1024)
+    # Batch requests one worker answers at once (each may parse up to MAX_BATCH_BODY_BYTES); one more is 503.
+    max_batches_in_flight: int = Field(default=1, ge=1, le=64)
     log_level: str = Field(default="info", pattern="^(critical|error|warning|info|debug)$")
     workers: int = Field(default=1, ge=1, le=64)
     shutdown_timeout: int = Field(default=20, ge=1, le=3600)

@@ -22,6 +22,7 @@ from service.core.recommender import Recommender
 from service.decisions import problems as decision_problems
 from service.decisions.service import DecisionLog
 from service.web import problems
+from service.web.batch_slots import BatchSlots
 from service.web.limits import BodyLimits, require_json
 from service.web.security_headers import SecurityHeaders
 from service.web.telemetry import RequestTelemetry
@@ -48,6 +49,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(
         BodyLimits, max_bytes=settings.max_body_bytes, max_batch_bytes=settings.max_batch_body_bytes
     )
+    # A batch over this worker's batch slots is refused before its body is read.
+    app.add_middleware(BatchSlots, slots=settings.max_batches_in_flight)
     # Who is calling is settled before any body is read; the time limit covers both.
     app.add_middleware(Authenticate, authenticator=auth_setup.authenticator(settings))
     app.add_middleware(RequestTimeout, seconds=settings.request_timeout_seconds)
