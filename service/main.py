@@ -39,10 +39,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             "Information for a conversation with the care team, never medical advice: "
             "no diagnosis and no treatment directive. Every answer carries a disclaimer."
         ),
+        redirect_slashes=False,  # a redirect would be absolute, built from the caller's Host: 404 instead
         docs_url=None,  # served by service.api.routes.docs from shipped assets
         redoc_url=None,
     )
     app.state.recommender = Recommender.load(settings.rules_dir)
+    app.state.public_base_url = settings.public_base_url  # every absolute URL the service writes starts here
     app.state.decisions = DecisionLog.from_settings(settings) if settings.decision_store == "on" else None
     problems.install(app)
     decision_problems.install(app)

@@ -37,7 +37,14 @@ def service_process(environ: dict[str, str], *args: str) -> Iterator[tuple[str, 
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     with tempfile.TemporaryFile("w+") as output, tempfile.TemporaryDirectory() as data_dir:
-        env = {"DATA_DIR": data_dir, **environ, "HOST": "127.0.0.1", "PORT": str(port)}
+        # The URL clients use is this server's own, as a proxy in front of it would be told.
+        env = {
+            "DATA_DIR": data_dir,
+            "PUBLIC_BASE_URL": base,
+            **environ,
+            "HOST": "127.0.0.1",
+            "PORT": str(port),
+        }
         proc = subprocess.Popen(
             [sys.executable, "-m", "service", *args],
             cwd=ROOT,

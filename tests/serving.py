@@ -33,6 +33,7 @@ class ServerProcess:
         self._output = tempfile.TemporaryFile("w+")  # noqa: SIM115 (closed in __exit__)
         self._data = tempfile.TemporaryDirectory()  # a fresh decision store, removed in __exit__
         self.env.setdefault("DATA_DIR", self._data.name)
+        self.env.setdefault("PUBLIC_BASE_URL", self.base_url)
         self.proc: subprocess.Popen[str] | None = None
 
     def __enter__(self) -> ServerProcess:

@@ -9,6 +9,7 @@ import json
 import socket
 import threading
 import time
+import uuid
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -29,6 +30,8 @@ def pod() -> tuple[dict[str, str], int]:
     manifest = yaml.safe_load((ROOT / "deploy/k8s/deployment.yaml").read_text())
     container = manifest["spec"]["template"]["spec"]["containers"][0]
     env = {e["name"]: e["value"] for e in container["env"] if "value" in e and e["name"] != "PORT"}
+    # The pod's Redis is the one on loopback here, with keys of this run's own.
+    env |= {"REDIS_URL": "redis://127.0.0.1:6379/15", "REDIS_PREFIX": f"memory-{uuid.uuid4().hex}:"}
     limit = container["resources"]["limits"]["memory"]
     assert limit.endswith("Mi")
     return env, int(limit.removesuffix("Mi")) * MIB

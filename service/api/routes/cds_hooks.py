@@ -117,7 +117,9 @@ async def call_service(
         raw = comparison.model_dump_json(exclude_none=True).encode()
         stored = await run_in_threadpool(decisions.record, answer, raw, client_of(request), None, lang)
         card_ids = {s.code: str(card_uuid(stored.decision_id, s.code)) for s in answer.next_steps}
-    return cds_hooks.cards(answer, comparison.time_sensitive, str(request.url_for("redoc")), card_ids)
+    base: str | None = request.app.state.public_base_url  # never the caller's Host: no URL without it
+    source_url = base.rstrip("/") + "/redoc" if base else None
+    return cds_hooks.cards(answer, comparison.time_sensitive, source_url, card_ids)
 
 
 @router.post(
