@@ -1,7 +1,7 @@
 """The decision log over HTTP: one decision as first returned, feedback on it, and the auditors' views."""
 
 import uuid
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response
@@ -33,19 +33,29 @@ READ_ERRORS: Responses = {
 
 
 def _iso_time(value: object) -> object:
-    """Only an ISO 8601 time with a UTC offset (not a number, not a local time)."""
-    if isinstance(value, str):
-        parsed = datetime.fromisoformat(value)  # ValueError -> 422 naming the parameter
-        if parsed.tzinfo is None:
-            raise ValueError("give a UTC offset, e.g. 2026-11-25T10:00:00Z")
-        return parsed
-    raise ValueError("an ISO 8601 time is required")
+    """Only an ISO 8601 time with a UTC offset (not a number, not a local time), as UTC. A ValueError is a
+    422 naming the parameter; its message is ours, as Python's would repeat the value."""
+    if not isinstance(value, str):
+        raise ValueError("an ISO 8601 time is required")
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        raise ValueError("an ISO 8601 time is required, e.g. 2026-11-25T10:00:00Z") from None
+    if parsed.tzinfo is None:
+        raise ValueError("give a UTC offset, e.g. 2026-11-25T10:00:00Z")
+    try:
+        return parsed.astimezone(UTC)
+    except OverflowError:  # e.g. 0001-01-01T00:00:00+14:00 is before the first representable time
+        raise ValueError("the time is out of range once converted to UTC") from None
 
 
 IsoTime = Annotated[datetime, BeforeValidator(_iso_time)]
 Since = Annotated[IsoTime | None, Query(description="Decisions made at or after this time (ISO 8601).")]
 Until = Annotated[IsoTime | None, Query(description="Decisions made before this time (ISO 8601).")]
-Version = Annotated[str | None, Query(min_length=1, max_length=100, description="Ruleset version.")]
+# Printable ASCII only: no NUL (PostgreSQL refuses it in text) or other control characters.
+Version = Annotated[
+    str | None, Query(min_length=1, max_length=100, pattern=r"^[!-~]+$", description="Ruleset version.")
+]
 
 
 @router.get(
