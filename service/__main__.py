@@ -67,12 +67,10 @@ def main(argv: list[str]) -> int:
     # The supervisor itself keeps no metrics; server.serve() prepares the directory for the workers.
     os.environ.pop("PROMETHEUS_MULTIPROC_DIR", None)
     try:
-        warnings = shared_state_check(settings, registry(settings))
+        shared_state_check(settings, registry(settings))  # its warnings are logged by each worker
     except (ClientsFileError, UnsafeDeployment) as exc:
         print(f"nextsteps: cannot start: {exc}", file=sys.stderr)
         return 2
-    for warning in warnings:
-        print(f"nextsteps: warning: {warning}", file=sys.stderr)
     try:
         from service.core.recommender import Recommender
 

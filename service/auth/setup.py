@@ -58,7 +58,8 @@ def authenticator(settings: Settings) -> Authenticator | None:
         )
         return None
     clients = registry(settings)
-    shared_state_check(settings, clients)  # python -m service has said it already; a bare app refuses too
+    for warning in shared_state_check(settings, clients):  # python -m service has refused already
+        log.warning(warning)
     if settings.dev_api_key is not None:
         log.warning("DEV_API_KEY is set: a development client `dev` with every scope is active.")
     if not clients.entries:

@@ -9,7 +9,8 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from service.core.models import Closed, RecommendationResponse, RulesetRef, StepCode
+from service.core.models import Closed, RecommendationResponse, RulesetRef
+from service.core.vocabulary import StepCode
 
 Outcome = Literal["done", "helpful", "not_helpful"]
 Reporter = Literal["patient", "clinician"]

@@ -48,11 +48,12 @@ from service.decisions.store import Store, database_url
 
 
 class Answer(NamedTuple):
-    """A recorded answer: its exact bytes and the language of its text (Content-Language)."""
+    """A recorded answer: its exact bytes and the language of its text (Content-Language); no decision_id
+    when nothing is recorded (service/decisions/null_log.py)."""
 
     body: bytes
     lang: str
-    decision_id: uuid.UUID
+    decision_id: uuid.UUID | None
 
 
 def card_uuid(decision_id: uuid.UUID, code: str) -> uuid.UUID:

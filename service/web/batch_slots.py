@@ -12,6 +12,7 @@ import logging
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from service.web.limits import BATCH_PATH
+from service.web.problem_types import BUSY
 from service.web.problems import problem
 
 log = logging.getLogger("service.web.batch_slots")
@@ -49,9 +50,7 @@ class BatchSlots:
         if self.busy >= self.slots:
             log.warning("batch refused: %d in flight in this worker", self.busy)
             await problem(
-                503,
-                "busy",
-                "Service busy",
+                BUSY,
                 "This worker is answering as many batches as it may; retry after the time in Retry-After.",
                 headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
             )(scope, receive, send)

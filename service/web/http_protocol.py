@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import asyncio
 import http
-import json
 import logging
 from typing import Any
 
@@ -26,30 +25,30 @@ from uvicorn.protocols.http.h11_impl import H11Protocol
 from uvicorn.server import ServerState
 
 from service.config import get_settings
-from service.web.problems import PROBLEM_BASE, PROBLEM_JSON
+from service.web.problem_types import BAD_REQUEST, BUSY, HEADER_TIMEOUT, HEADERS_TOO_LARGE, ProblemType
+from service.web.problems import PROBLEM_JSON, document
 
 log = logging.getLogger("service.web.http_protocol")
 MAX_HEADER_BYTES = 16 * 1024
 
-_REFUSALS: dict[int, tuple[str, str, str]] = {
-    400: ("bad-request", "Bad request", "The request is not valid HTTP/1.1."),
-    408: ("header-timeout", "Request timeout", "The request line and headers did not arrive in time."),
+_REFUSALS: dict[int, tuple[ProblemType, str]] = {
+    400: (BAD_REQUEST, "The request is not valid HTTP/1.1."),
+    408: (HEADER_TIMEOUT, "The request line and headers did not arrive in time."),
     431: (
-        "headers-too-large",
-        "Request header fields too large",
+        HEADERS_TOO_LARGE,
         f"The request line and headers must be at most {MAX_HEADER_BYTES} bytes together.",
     ),
-    503: ("too-many-connections", "Service unavailable", "Too many open connections; retry shortly."),
+    503: (BUSY, "Too many open connections; retry after the time in Retry-After."),
 }
 
 
 def _refusal(status: int) -> tuple[list[tuple[str, str]], bytes]:
-    slug, title, detail = _REFUSALS[status]
-    body = json.dumps({"type": PROBLEM_BASE + slug, "title": title, "status": status, "detail": detail})
+    kind, detail = _REFUSALS[status]
+    body = document(kind, detail).model_dump_json(exclude_none=True).encode()
     headers = [("content-type", PROBLEM_JSON), ("content-length", str(len(body))), ("connection", "close")]
     if status == 503:
         headers.append(("retry-after", "1"))
-    return headers, body.encode()
+    return headers, body
 
 
 class _Connection(h11.Connection):

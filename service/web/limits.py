@@ -12,6 +12,7 @@ from fastapi import Request
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from service.web.problem_types import BODY_TOO_LARGE
 from service.web.problems import UnsupportedMediaType, problem
 
 BODY_METHODS = {"POST", "PUT", "PATCH"}
@@ -77,9 +78,7 @@ class BodyLimits:
         body = b"".join(chunks)
         if batch and json_values(body) > MAX_BATCH_VALUES:
             await problem(
-                413,
-                "body-too-large",
-                "Body too large",
+                BODY_TOO_LARGE,
                 f"The body must hold at most {MAX_BATCH_VALUES} JSON values (objects, lists and items).",
             )(scope, receive, send)
             return
@@ -96,9 +95,7 @@ class BodyLimits:
 
     @staticmethod
     async def _too_large(limit: int, scope: Scope, receive: Receive, send: Send) -> None:
-        await problem(413, "body-too-large", "Body too large", f"The body must be at most {limit} bytes.")(
-            scope, receive, send
-        )
+        await problem(BODY_TOO_LARGE, f"The body must be at most {limit} bytes.")(scope, receive, send)
 
 
 async def require_json(request: Request) -> None:  # async: no worker-thread hop

@@ -3,17 +3,14 @@
 from typing import Annotated
 
 from fastapi import APIRouter, Header, Request, Response
-from starlette.concurrency import run_in_threadpool
 
-from service.api.deps import AcceptLanguage, DecisionLogDep, RecommenderDep, client_of, require_scope
-from service.core.languages import choose
+from service.api.deps import AcceptLanguage, AnsweringDep, Caller, RulesDep, require_scope
 from service.core.models import RecommendationRequest
 from service.decisions.schemas import RecordedRecommendation
 from service.web.problems import PROBLEM_RESPONSES
-from service.web.telemetry import record_answer
+from service.web.telemetry import note_steps
 
 router = APIRouter(prefix="/v1", tags=["recommendations"])
-JSON = "application/json"
 
 IdempotencyKey = Annotated[
     str | None,
@@ -42,8 +39,9 @@ IdempotencyKey = Annotated[
 async def create_recommendation(
     body: RecommendationRequest,
     request: Request,
-    recommender: RecommenderDep,
-    decisions: DecisionLogDep,
+    rules: RulesDep,
+    answering: AnsweringDep,
+    caller: Caller,
     idempotency_key: IdempotencyKey = None,
     accept_language: AcceptLanguage = None,
 ) -> Response:
@@ -55,21 +53,9 @@ async def create_recommendation(
     Patient-facing text is in the request's `lang`, else the best match for `Accept-Language`,
     else English; `Content-Language` names the language used.
     """
-    lang = choose(body.lang, accept_language, recommender.catalog.texts)
-    headers = {"Content-Language": lang, "Vary": "Accept-Language"}
-    if decisions is None:  # DECISION_STORE=off: nothing recorded, no decision_id
-        answer = recommender.recommend(body, lang)
-        record_answer(request, answer)
-        return Response(answer.model_dump_json(), media_type=JSON, headers=headers)
-    raw = await request.body()
-    client = client_of(request) or decisions.default_client
-    if idempotency_key is not None:
-        replayed = await run_in_threadpool(decisions.replay, client, idempotency_key, raw)
-        if replayed is not None:
-            headers = {**headers, "Content-Language": replayed.lang, "Idempotent-Replayed": "true"}
-            return Response(replayed.body, media_type=JSON, headers=headers)
-    answer = recommender.recommend(body, lang)
-    record_answer(request, answer)
-    stored = await run_in_threadpool(decisions.record, answer, raw, client, idempotency_key, lang)
-    # stored is the first answer when a simultaneous retry with the same key was recorded first
-    return Response(stored.body, media_type=JSON, headers={**headers, "Content-Language": stored.lang})
+    answered = await answering.answer_one(rules, body, caller.id, accept_language, idempotency_key)
+    note_steps(request, answered.recommendation)
+    headers = {"Content-Language": answered.lang, "Vary": "Accept-Language"}
+    if answered.replayed:
+        headers["Idempotent-Replayed"] = "true"
+    return Response(answered.body, media_type="application/json", headers=headers)
