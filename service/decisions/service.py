@@ -27,7 +27,7 @@ from service.decisions.exceptions import (
     IdempotencyConflict,
     StepNotInDecision,
 )
-from service.decisions.models import Decision, DecisionStep, Feedback
+from service.decisions.models import Decision, DecisionStep, DeploymentSecret, Feedback
 from service.decisions.schemas import (
     OUTCOMES,
     DecisionEntry,
@@ -44,7 +44,7 @@ from service.decisions.schemas import (
     RequestStorage,
     StepReport,
 )
-from service.decisions.store import Store, database_url
+from service.decisions.store import Store, StoreUnavailable, database_url
 
 
 class Answer(NamedTuple):
@@ -54,6 +54,12 @@ class Answer(NamedTuple):
     body: bytes
     lang: str
     decision_id: uuid.UUID | None
+
+
+class ReplayedAnswer(Answer):
+    """An answer first given to an earlier request with the same Idempotency-Key (equal to it as a tuple)."""
+
+    __slots__ = ()
 
 
 def card_uuid(decision_id: uuid.UUID, code: str) -> uuid.UUID:
@@ -143,6 +149,7 @@ class DecisionLog:
         self.request_storage = request_storage
         self.salt = salt
         self.default_client = default_client
+        self._fingerprint_key: bytes | None = None
 
     @classmethod
     def from_settings(cls, settings: Settings) -> DecisionLog:
@@ -157,10 +164,19 @@ class DecisionLog:
     # -- hashing -------------------------------------------------------------------------------------------
 
     def _keyed_sha256(self, text: str) -> str:
-        """HMAC-SHA-256 with the configured salt; plain SHA-256 when no salt is configured."""
-        if self.salt:
-            return hmac.new(self.salt, text.encode(), hashlib.sha256).hexdigest()
-        return hashlib.sha256(text.encode()).hexdigest()
+        """HMAC-SHA-256 with the configured salt, else with this deployment's own secret (made once by
+        migration 0004 and kept in the store): never a plain SHA-256 that a guess could be checked against."""
+        key = self.salt or self._deployment_key()
+        return hmac.new(key, text.encode(), hashlib.sha256).hexdigest()
+
+    def _deployment_key(self) -> bytes:
+        if self._fingerprint_key is None:
+            with self.store.session() as session:
+                value = session.get(DeploymentSecret, "fingerprint_key")
+            if value is None:  # a store not migrated by this service: refuse rather than fall back
+                raise StoreUnavailable("no deployment secret")
+            self._fingerprint_key = value.value.encode()
+        return self._fingerprint_key
 
     # -- recording -----------------------------------------------------------------------------------------
 
@@ -177,7 +193,7 @@ class DecisionLog:
             return None
         if found.request_fingerprint != fingerprint:
             raise IdempotencyConflict
-        return Answer(str(found.response_json).encode(), str(found.lang), found.id)
+        return ReplayedAnswer(str(found.response_json).encode(), str(found.lang), found.id)
 
     def record(
         self,
