@@ -8,6 +8,7 @@ recovers by itself when the server comes back. Any failure to reach the store is
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
@@ -23,6 +24,8 @@ from service.config import Settings
 
 SQLITE_FILE = "decisions.sqlite3"
 CONNECT_TIMEOUT_S = 3
+# After a failed write, /readyz answers 503 this long, unless a write succeeds first.
+FAILURE_MEMORY_S = 30.0
 
 
 class StoreUnavailable(Exception):
@@ -79,6 +82,7 @@ class Store:
         self.url = url
         self.engine = make_engine(url)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self.failed_at: float | None = None  # time.monotonic() of the last failed session, until one succeeds
         # SQLite takes one writer at a time and makes the others sleep and retry (the busy handler backs
         # off up to 100 ms): within a process, taking turns on a lock is much faster. Other processes
         # sharing the file still rely on busy_timeout.
@@ -92,16 +96,26 @@ class Store:
 
     @contextmanager
     def session(self) -> Iterator[Session]:
-        """A session that commits on success; a store failure is raised as StoreUnavailable."""
+        """A session that commits on success; a store failure is raised as StoreUnavailable, and remembered
+        until a session succeeds again (readiness, service/api/routes/health.py)."""
         try:
             with self._turns, self.sessions.begin() as session:
                 yield session
         except (OperationalError, PoolTimeout) as exc:
+            self.failed_at = time.monotonic()
             raise StoreUnavailable(type(exc).__name__) from exc
         except DBAPIError as exc:
             if exc.connection_invalidated:
+                self.failed_at = time.monotonic()
                 raise StoreUnavailable(type(exc).__name__) from exc
             raise
+        self.failed_at = None
+
+    def failed_recently(self) -> bool:
+        """A session failed on the store (a full disk, a lost server) in the last FAILURE_MEMORY_S seconds
+        and none has succeeded since: `SELECT 1` may still answer while every write fails."""
+        failed_at = self.failed_at
+        return failed_at is not None and time.monotonic() - failed_at < FAILURE_MEMORY_S
 
     def ping(self) -> bool:
         """True when the store answers a trivial query."""
