@@ -133,6 +133,27 @@ def decode_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
     return at, decision_id
 
 
+# The same feedback again from the same client within this time is the first one, answered again.
+SAME_FEEDBACK_WINDOW = timedelta(minutes=10)
+
+
+class ExistingFeedback(FeedbackRecorded):
+    """Feedback that was already recorded (within SAME_FEEDBACK_WINDOW): answered 200, not kept twice."""
+
+
+def _recorded(row: Feedback, feedback: FeedbackRequest) -> FeedbackRecorded:
+    return FeedbackRecorded(
+        id=row.id,
+        decision_id=row.decision_id,
+        created_at=as_utc(row.created_at),
+        source=row.source,  # type: ignore[arg-type]
+        reporter=feedback.reporter,
+        step_code=row.step_code,
+        outcome=feedback.outcome,
+        reason_code=feedback.reason_code,
+    )
+
+
 class DecisionLog:
     """The decision log of one process, over one Store."""
 
@@ -389,10 +410,28 @@ class DecisionLog:
             )
             if str(feedback.step_code) not in codes:
                 raise StepNotInDecision
+            at = as_utc(now or utcnow())
+            reason = feedback.reason_code.value if feedback.reason_code else None
+            same = session.scalars(
+                select(Feedback)
+                .where(
+                    Feedback.decision_id == decision_id,
+                    Feedback.client_id == (client_id or self.default_client),
+                    Feedback.source == source,
+                    Feedback.reporter == feedback.reporter,
+                    Feedback.step_code == str(feedback.step_code),
+                    Feedback.outcome == feedback.outcome,
+                    Feedback.reason_code.is_(None) if reason is None else Feedback.reason_code == reason,
+                    Feedback.created_at >= at - SAME_FEEDBACK_WINDOW,
+                )
+                .limit(1)
+            ).first()
+            if same is not None:  # said again (a double tap, a retry): the report counts it once
+                return ExistingFeedback(**_recorded(same, feedback).model_dump())
             row = Feedback(
                 id=uuid.uuid4(),
                 decision_id=decision_id,
-                created_at=as_utc(now or utcnow()),
+                created_at=at,
                 client_id=client_id or self.default_client,
                 source=source,
                 reporter=feedback.reporter,
@@ -401,16 +440,7 @@ class DecisionLog:
                 reason_code=feedback.reason_code.value if feedback.reason_code else None,
             )
             session.add(row)
-        return FeedbackRecorded(
-            id=row.id,
-            decision_id=decision_id,
-            created_at=row.created_at,
-            source=source,  # type: ignore[arg-type]
-            reporter=feedback.reporter,
-            step_code=row.step_code,
-            outcome=feedback.outcome,
-            reason_code=feedback.reason_code,
-        )
+        return _recorded(row, feedback)
 
     def add_card_feedback(
         self,

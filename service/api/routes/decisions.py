@@ -17,7 +17,7 @@ from service.decisions.schemas import (
     FeedbackRequest,
     RecordedRecommendation,
 )
-from service.decisions.service import CURSOR_PATTERN, Filters
+from service.decisions.service import CURSOR_PATTERN, ExistingFeedback, Filters
 from service.web.problems import PROBLEM_RESPONSES
 
 router = APIRouter(prefix="/v1", tags=["decisions"])
@@ -80,14 +80,30 @@ async def get_recommendation(decision_id: uuid.UUID, caller: Caller, decisions: 
     summary="Report a next step of a decision as done, helpful or not helpful",
     status_code=201,
     response_model=FeedbackRecorded,
-    responses={**PROBLEM_RESPONSES, **NOT_FOUND, **UNAVAILABLE},
+    responses={
+        200: {
+            "model": FeedbackRecorded,
+            "description": "The same feedback was recorded before: that record.",
+        },
+        **PROBLEM_RESPONSES,
+        **NOT_FOUND,
+        **UNAVAILABLE,
+    },
     dependencies=[require_scope("feedback")],
 )
 async def post_feedback(
-    decision_id: uuid.UUID, body: FeedbackRequest, caller: Caller, decisions: DecisionsDep
+    decision_id: uuid.UUID, body: FeedbackRequest, caller: Caller, decisions: DecisionsDep, response: Response
 ) -> FeedbackRecorded:
-    """A patient or clinician says what they did with one next step; the step must be in the decision."""
-    return await run_in_threadpool(decisions.add_feedback, decision_id, body, caller.id, owner=caller.owner)
+    """A patient or clinician says what they did with one next step; the step must be in the decision.
+
+    The same feedback from the same client within 10 minutes is not kept twice: the answer is the record
+    kept the first time, with status 200."""
+    recorded = await run_in_threadpool(
+        decisions.add_feedback, decision_id, body, caller.id, owner=caller.owner
+    )
+    if isinstance(recorded, ExistingFeedback):
+        response.status_code = 200
+    return recorded
 
 
 @router.get(
