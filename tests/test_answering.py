@@ -21,10 +21,10 @@ from service.decisions.service import Answer, DecisionLog
 from service.decisions.store import Store
 from service.integrations.cds_hooks import HOOK, SERVICE_ID
 from service.main import create_app
-from tests.conftest import opinion
+from tests.support.bodies import STAGES_DIFFER
 from tests.support.in_process import Call, send
 
-COMPARISON = {"opinions": [opinion(), opinion(modalities=("chemotherapy", "surgery"), stage="III")]}
+COMPARISON = STAGES_DIFFER
 RULES = RuleBook.load(get_settings().rules_dir)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-from tests.conftest import ROOT
+from tests.support.paths import ROOT
 
 # Lowest first: a module may import its own layer and the ones before it, never one after.
 LAYERS = [

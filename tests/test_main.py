@@ -10,8 +10,10 @@ import pytest
 
 from service.config import Settings
 from service.main import create_app
-from tests.conftest import AUTH, RULES, free_port, opinion, running_server
+from tests.support.bodies import opinion
 from tests.support.in_process import Call, send
+from tests.support.paths import RULES
+from tests.support.server import AUTH, free_port, running_server
 
 
 def test_start_up_waits_for_the_store_then_says_why_it_gives_up() -> None:

@@ -17,8 +17,9 @@ from typing import Any
 import httpx
 import yaml
 
-from tests.conftest import AUTH, ROOT, opinion
-from tests.serving import ServerProcess
+from tests.support.bodies import opinion
+from tests.support.paths import ROOT
+from tests.support.server import AUTH, ServerProcess
 
 BATCH = "/v1/recommendations:batch"
 JSON = {**AUTH, "content-type": "application/json"}
@@ -70,7 +71,7 @@ def largest_single() -> bytes:
 def test_a_two_worker_pod_stays_under_its_memory_limit_under_the_worst_allowed_requests() -> None:
     env, limit = pod()
     assert env["WORKERS"] == "2"
-    with ServerProcess(**env) as server:
+    with ServerProcess(env=env) as server:
         workers = server.wait_workers(2)
         pids = [server.pid, *workers]
         base = sum(resident(pid) for pid in pids)

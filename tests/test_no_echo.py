@@ -13,7 +13,8 @@ from typing import Any
 
 import httpx
 
-from tests.conftest import AUTH, ROOT
+from tests.support.paths import ROOT
+from tests.support.server import AUTH
 
 MARK = "ZQXJ PATIENT-JANE-DOE-1961"  # the space makes it no field name
 LONG_NAME = "ZQXJ" + "x" * 70  # letters only, but longer than 64

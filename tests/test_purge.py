@@ -13,7 +13,8 @@ from service.config import get_settings
 from service.core.rulebook import RuleBook
 from service.decisions.schemas import FeedbackRequest
 from service.decisions.service import DecisionLog, Filters
-from tests.conftest import ROOT, opinion
+from tests.support.bodies import opinion
+from tests.support.paths import ROOT
 
 
 def purge(store_url: str, *args: str, **env: str) -> subprocess.CompletedProcess[str]:

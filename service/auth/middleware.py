@@ -18,7 +18,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from service.auth.cds_jwt import CdsJwtVerifier, TokenRefused
 from service.auth.clients import ALL_SCOPES, Client, Registry
 from service.auth.rate_limit import Limiter, retry_after
-from service.auth.replay import StoreUnavailable
+from service.auth.replay import SharedStoreUnavailable
 from service.web.problem_types import RATE_LIMITED, STORE_UNAVAILABLE, UNAUTHORIZED
 from service.web.problems import problem
 
@@ -111,7 +111,7 @@ class Authenticate:
         try:
             client = await auth.client_for(token, scope)
             wait = await auth.limiter.take(client.id, auth.registry.rate_limit(client.id))
-        except StoreUnavailable as exc:
+        except SharedStoreUnavailable as exc:
             log.error("shared store unavailable: %s", exc)
             await problem(
                 STORE_UNAVAILABLE,

@@ -9,8 +9,8 @@ from pathlib import Path
 
 from service.core.actions import Outcome
 from service.core.catalog import DEFAULT_LANG, Catalog, load_catalog, ruleset_sha256
-from service.core.engine import RulesEngine
-from service.core.facts import Fact, cancer_types_named, to_facts
+from service.core.engine import Fact, RulesEngine
+from service.core.facts import cancer_types_named, to_facts
 from service.core.models import RecommendationRequest, RecommendationResponse, RulesetRef
 from service.core.ranking import Renderer
 from service.core.ruleset import STAGES, Ruleset, load_ruleset

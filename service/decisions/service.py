@@ -27,7 +27,7 @@ from service.decisions.exceptions import (
     IdempotencyConflict,
     StepNotInDecision,
 )
-from service.decisions.models import Decision, DecisionStep, DeploymentSecret, Feedback
+from service.decisions.models import Decision, DecisionStep, DeploymentSecret, StepFeedback
 from service.decisions.schemas import (
     OUTCOMES,
     DecisionEntry,
@@ -35,9 +35,9 @@ from service.decisions.schemas import (
     DecisionReport,
     DecisionStepEntry,
     FeedbackCounts,
+    FeedbackOutcome,
     FeedbackRecorded,
     FeedbackRequest,
-    Outcome,
     RankCount,
     ReasonCode,
     RecordedRecommendation,
@@ -141,7 +141,7 @@ class ExistingFeedback(FeedbackRecorded):
     """Feedback that was already recorded (within SAME_FEEDBACK_WINDOW): answered 200, not kept twice."""
 
 
-def _recorded(row: Feedback, feedback: FeedbackRequest) -> FeedbackRecorded:
+def _recorded(row: StepFeedback, feedback: FeedbackRequest) -> FeedbackRecorded:
     return FeedbackRecorded(
         id=row.id,
         decision_id=row.decision_id,
@@ -359,10 +359,10 @@ class DecisionLog:
                 .group_by(DecisionStep.code, DecisionStep.rank)
             ).all()
             outcomes = session.execute(
-                select(Feedback.step_code, Feedback.outcome, func.count())
-                .join(Decision, Decision.id == Feedback.decision_id)
+                select(StepFeedback.step_code, StepFeedback.outcome, func.count())
+                .join(Decision, Decision.id == StepFeedback.decision_id)
                 .where(*where)
-                .group_by(Feedback.step_code, Feedback.outcome)
+                .group_by(StepFeedback.step_code, StepFeedback.outcome)
             ).all()
         by_rank: dict[str, list[RankCount]] = {}
         for code, rank, count in sorted(ranks, key=lambda r: (r[0], r[1])):
@@ -412,23 +412,26 @@ class DecisionLog:
                 raise StepNotInDecision
             at = as_utc(now or utcnow())
             reason = feedback.reason_code.value if feedback.reason_code else None
+            same_reason = (
+                StepFeedback.reason_code.is_(None) if reason is None else StepFeedback.reason_code == reason
+            )
             same = session.scalars(
-                select(Feedback)
+                select(StepFeedback)
                 .where(
-                    Feedback.decision_id == decision_id,
-                    Feedback.client_id == (client_id or self.default_client),
-                    Feedback.source == source,
-                    Feedback.reporter == feedback.reporter,
-                    Feedback.step_code == str(feedback.step_code),
-                    Feedback.outcome == feedback.outcome,
-                    Feedback.reason_code.is_(None) if reason is None else Feedback.reason_code == reason,
-                    Feedback.created_at >= at - SAME_FEEDBACK_WINDOW,
+                    StepFeedback.decision_id == decision_id,
+                    StepFeedback.client_id == (client_id or self.default_client),
+                    StepFeedback.source == source,
+                    StepFeedback.reporter == feedback.reporter,
+                    StepFeedback.step_code == str(feedback.step_code),
+                    StepFeedback.outcome == feedback.outcome,
+                    same_reason,
+                    StepFeedback.created_at >= at - SAME_FEEDBACK_WINDOW,
                 )
                 .limit(1)
             ).first()
             if same is not None:  # said again (a double tap, a retry): the report counts it once
                 return ExistingFeedback(**_recorded(same, feedback).model_dump())
-            row = Feedback(
+            row = StepFeedback(
                 id=uuid.uuid4(),
                 decision_id=decision_id,
                 created_at=at,
@@ -444,14 +447,14 @@ class DecisionLog:
 
     def add_card_feedback(
         self,
-        entries: list[tuple[str, Outcome, ReasonCode | None]],
+        entries: list[tuple[str, FeedbackOutcome, ReasonCode | None]],
         client_id: str | None = None,
         now: datetime | None = None,
         owner: str | None = None,
     ) -> int:
         """CDS Hooks feedback as (card uuid, outcome, reason): kept for the cards we made (with owner: for
         that client's decisions only, as for the REST feedback); returns how many were kept."""
-        cards: dict[uuid.UUID, tuple[Outcome, ReasonCode | None]] = {}
+        cards: dict[uuid.UUID, tuple[FeedbackOutcome, ReasonCode | None]] = {}
         for card, outcome, reason in entries:
             try:
                 cards[uuid.UUID(card)] = (outcome, reason)
@@ -473,7 +476,7 @@ class DecisionLog:
                     continue
                 outcome, reason = cards[shown]
                 session.add(
-                    Feedback(
+                    StepFeedback(
                         id=uuid.uuid4(),
                         decision_id=decision_id,
                         created_at=as_utc(now or utcnow()),
@@ -493,7 +496,7 @@ class DecisionLog:
         """Delete decisions made before `before`, with their steps and feedback; (decisions, feedback)."""
         old = select(Decision.id).where(Decision.created_at < as_utc(before))
         with self.store.session() as session:
-            feedback = session.execute(delete(Feedback).where(Feedback.decision_id.in_(old)))
+            feedback = session.execute(delete(StepFeedback).where(StepFeedback.decision_id.in_(old)))
             session.execute(delete(DecisionStep).where(DecisionStep.decision_id.in_(old)))
             decisions = session.execute(delete(Decision).where(Decision.created_at < as_utc(before)))
         return int(decisions.rowcount), int(feedback.rowcount)  # type: ignore[attr-defined]

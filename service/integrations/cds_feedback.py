@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from service.decisions.schemas import Outcome, ReasonCode
+from service.decisions.schemas import FeedbackOutcome, ReasonCode
 from service.integrations.cds_hooks import OVERRIDE_SYSTEM, FeedbackEntry
 
-OUTCOMES: dict[str, Outcome] = {"accepted": "helpful", "overridden": "not_helpful"}
+OUTCOMES: dict[str, FeedbackOutcome] = {"accepted": "helpful", "overridden": "not_helpful"}
 REASONS = {
     "already-done": ReasonCode.already_done,
     "not-relevant": ReasonCode.did_not_apply,
@@ -22,5 +22,5 @@ def reason(entry: FeedbackEntry) -> ReasonCode | None:
     return known or ReasonCode.other
 
 
-def entries(feedback: list[FeedbackEntry]) -> list[tuple[str, Outcome, ReasonCode | None]]:
+def entries(feedback: list[FeedbackEntry]) -> list[tuple[str, FeedbackOutcome, ReasonCode | None]]:
     return [(entry.card, OUTCOMES[entry.outcome], reason(entry)) for entry in feedback]

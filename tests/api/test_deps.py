@@ -15,8 +15,9 @@ from service.auth.clients import Client
 from service.config import Settings
 from service.decisions.migrate import upgrade
 from service.main import create_app
-from tests.conftest import AUTH, DEV_KEY, opinion
+from tests.support.bodies import TREATMENTS_DIFFER
 from tests.support.in_process import Call, send
+from tests.support.server import AUTH, DEV_KEY
 
 
 def app_with_probe(settings: Settings) -> FastAPI:
@@ -62,7 +63,7 @@ def test_with_authentication_off_decisions_are_recorded_as_the_default_client(tm
     url = f"sqlite:///{tmp_path / 'decisions.sqlite3'}"
     upgrade(url)
     settings = Settings(auth_enabled=False, database_url=SecretStr(url), decision_default_client="portal-x")
-    body = {"opinions": [opinion(), opinion(modalities=("radiation",))]}
+    body = TREATMENTS_DIFFER
     app = create_app(settings)
     answered, listed = send(app, Call("POST", "/v1/recommendations", body), Call("GET", "/v1/decisions"))
     assert answered.status_code == 200

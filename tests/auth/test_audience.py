@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,8 +14,9 @@ import pytest
 from service.config import Settings
 from service.integrations.cds_hooks import SERVICE_ID
 from service.server import uvicorn_config
-from tests.auth.helpers import Server, SigningKey, claims, clients_file, serve
-from tests.conftest import ROOT, free_port, opinion
+from tests.support.auth import Server, SigningKey, claims, clients_file, serve
+from tests.support.bodies import opinion
+from tests.support.server import start_refused
 
 PUBLIC = "https://nextsteps.example.org/api"
 HOOK_CALL = {
@@ -34,11 +34,8 @@ def jwt_clients(directory: Path, key: SigningKey) -> Path:
 
 
 def start(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    """`python -m service` that is expected to stop at start-up (a free port, in case it does not)."""
-    environ = {"PATH": "/usr/bin:/bin", "PORT": str(free_port()), **env}
-    return subprocess.run(
-        [sys.executable, "-m", "service"], cwd=ROOT, env=environ, capture_output=True, text=True, timeout=60
-    )
+    """`python -m service` that is expected to stop at start-up."""
+    return start_refused(env)
 
 
 def test_jwt_clients_without_a_public_base_url_stop_start_up(tmp_path: Path) -> None:

@@ -16,7 +16,7 @@ import httpx
 import pytest
 
 from service.auth.jwks import JwksSource
-from tests.auth.helpers import SigningKey
+from tests.support.auth import SigningKey
 
 
 class Host:

@@ -12,8 +12,8 @@ from service.core.actions import Outcome
 from service.core.facts import to_facts
 from service.core.recommender import batches
 from service.core.rulebook import RuleBook
-from tests.conftest import load_scenarios
 from tests.strategies import requests
+from tests.support.bodies import load_scenarios
 
 RULES = RuleBook.load(get_settings().rules_dir)
 RECOMMENDER = RULES.recommender

@@ -20,9 +20,9 @@ from service.decisions.migrate import upgrade
 from service.decisions.schemas import FeedbackRequest
 from service.decisions.service import DecisionLog, Filters, ReplayedAnswer, canonical_json
 from service.decisions.store import Store
-from tests.conftest import opinion
+from tests.support.bodies import TREATMENTS_DIFFER
 
-BODY = {"opinions": [opinion(), opinion(modalities=("chemotherapy",))]}
+BODY = TREATMENTS_DIFFER
 RAW = json.dumps(BODY).encode()
 RULES = RuleBook.load(get_settings().rules_dir)
 
@@ -95,7 +95,7 @@ def test_sqlite_runs_in_wal_mode(tmp_path: object) -> None:
 
 
 def test_an_unreachable_store_is_reported_as_unavailable(answer: RecommendationResponse) -> None:
-    from tests.conftest import free_port
+    from tests.support.server import free_port
 
     store = Store(f"postgresql+psycopg://postgres@127.0.0.1:{free_port()}/none")
     try:

@@ -10,8 +10,8 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from tests.conftest import AUTH, DEV_KEY, opinion
-from tests.serving import ServerProcess
+from tests.support.bodies import opinion
+from tests.support.server import AUTH, DEV_KEY, ServerProcess
 
 URL = "/v1/recommendations:batch"
 BODY = json.dumps({"items": [{"opinions": [opinion(), opinion("lung")]}]}).encode()

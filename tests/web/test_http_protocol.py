@@ -11,7 +11,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.serving import ServerProcess
+from tests.support.server import ServerProcess
 
 HEADER_TIMEOUT = 1.0
 CAP = 8

@@ -12,7 +12,7 @@ import httpx
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.conftest import AUTH
+from tests.support.server import AUTH
 
 EDGES = [
     "0001-01-01T00:00:00+14:00",

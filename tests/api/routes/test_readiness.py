@@ -8,7 +8,8 @@ import httpx
 import pytest
 from sqlalchemy import create_engine, text
 
-from tests.conftest import AUTH, opinion
+from tests.support.bodies import opinion
+from tests.support.server import AUTH
 
 COMPARISON = {"opinions": [opinion(), opinion(stage="III")]}
 FULL_DISK = """
