@@ -7,6 +7,8 @@ recovers by itself when the server comes back. Any failure to reach the store is
 
 from __future__ import annotations
 
+import fcntl
+import os
 import threading
 import time
 from collections.abc import Iterator
@@ -75,6 +77,44 @@ def make_engine(url: str) -> Engine:
     )
 
 
+def unavailable(exc: DBAPIError) -> Exception:
+    """The exception to raise for a database error: StoreUnavailable when the store is down or failed
+    (OperationalError, a lost connection), else the error itself (an IntegrityError, say)."""
+    if isinstance(exc, OperationalError) or exc.connection_invalidated:
+        return StoreUnavailable(type(exc).__name__)
+    return exc
+
+
+class WriterTurns:
+    """One SQLite writer at a time: a lock for this process's threads, then flock on `path` (if given)
+    for the other processes; both are released when the holder ends, even by kill -9."""
+
+    def __init__(self, path: Path | None) -> None:
+        self._lock = threading.Lock()
+        self._path = path
+        self._fd: int | None = None
+
+    def __enter__(self) -> WriterTurns:
+        self._lock.acquire()
+        try:
+            if self._path is not None:
+                if self._fd is None:
+                    self._path.parent.mkdir(parents=True, exist_ok=True)
+                    self._fd = os.open(self._path, os.O_RDWR | os.O_CREAT, 0o600)
+                fcntl.flock(self._fd, fcntl.LOCK_EX)
+        except BaseException:
+            self._lock.release()
+            raise
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        try:
+            if self._fd is not None:
+                fcntl.flock(self._fd, fcntl.LOCK_UN)
+        finally:
+            self._lock.release()
+
+
 class Store:
     """An engine and its sessions; every use goes through session() so errors become StoreUnavailable."""
 
@@ -84,11 +124,14 @@ class Store:
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
         self.failed_at: float | None = None  # time.monotonic() of the last failed session, until one succeeds
         # SQLite takes one writer at a time and makes the others sleep and retry (the busy handler backs
-        # off up to 100 ms): within a process, taking turns on a lock is much faster. Other processes
-        # sharing the file still rely on busy_timeout.
-        self._turns: AbstractContextManager[object] = (
-            threading.Lock() if self.dialect == "sqlite" else nullcontext()
-        )
+        # off up to 100 ms): taking turns on a lock is much faster, in this process (a threading lock) and
+        # between the workers sharing the file (flock on a file beside it). Other programs writing to the
+        # file (a purge, a migration) still rely on busy_timeout.
+        self.turns: AbstractContextManager[object] = nullcontext()
+        if self.dialect == "sqlite":
+            database = make_url(url).database
+            shared = database not in (None, "", ":memory:")
+            self.turns = WriterTurns(Path(f"{database}.writer-lock") if shared else None)
 
     @property
     def dialect(self) -> str:
@@ -99,21 +142,25 @@ class Store:
         """A session that commits on success; a store failure is raised as StoreUnavailable, and remembered
         until a session succeeds again (readiness, service/api/routes/health.py)."""
         try:
-            with self._turns, self.sessions.begin() as session:
+            with self.turns, self.sessions.begin() as session:
                 yield session
-        except (OperationalError, PoolTimeout) as exc:
-            self.failed_at = time.monotonic()
-            raise StoreUnavailable(type(exc).__name__) from exc
         except DBAPIError as exc:
-            if exc.connection_invalidated:
-                self.failed_at = time.monotonic()
-                raise StoreUnavailable(type(exc).__name__) from exc
-            raise
+            error = unavailable(exc)
+            if error is not exc:
+                self.note_failure()
+            raise error from exc
+        except PoolTimeout as exc:
+            self.note_failure()
+            raise StoreUnavailable(type(exc).__name__) from exc
         self.failed_at = None
 
+    def note_failure(self) -> None:
+        """Remember that the store failed now (readiness), until a session or a commit succeeds."""
+        self.failed_at = time.monotonic()
+
     def failed_recently(self) -> bool:
-        """A session failed on the store (a full disk, a lost server) in the last FAILURE_MEMORY_S seconds
-        and none has succeeded since: `SELECT 1` may still answer while every write fails."""
+        """The store failed (a full disk, a lost server) in the last FAILURE_MEMORY_S seconds and nothing
+        has succeeded since: `SELECT 1` may still answer while every write fails."""
         failed_at = self.failed_at
         return failed_at is not None and time.monotonic() - failed_at < FAILURE_MEMORY_S
 
