@@ -10,10 +10,12 @@ from service.api.routes import (
     decisions,
     docs,
     floor,
+    handout,
     health,
     metrics,
     recommendations,
     reference,
+    review,
 )
 from service.auth import setup as auth_setup
 from service.auth.middleware import Authenticate
@@ -21,6 +23,7 @@ from service.config import Settings, get_settings
 from service.core.rulebook import RuleBook
 from service.decisions.null_log import NullLog
 from service.decisions.service import DecisionLog
+from service.handout.labels import load_labels
 from service.openapi import document
 from service.web import decision_problems, problems
 from service.web.batch_slots import BatchSlots
@@ -46,8 +49,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         docs_url=None,  # served by service.api.routes.docs from shipped assets
         redoc_url=None,
     )
+    app.state.settings = settings
     app.state.rules = RuleBook.load(settings.rules_dir, ENGINE_SECONDS.time)  # swapped whole
     app.state.public_base_url = settings.public_base_url  # every absolute URL the service writes starts here
+    app.state.handout_labels = load_labels(settings.rules_dir, set(app.state.rules.catalog.texts))
     app.state.decisions = DecisionLog.from_settings(settings) if settings.decision_store == "on" else None
     app.state.answering = Answering(app.state.decisions or NullLog())
     problems.install(app)
@@ -77,10 +82,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # Outside CORS and authentication, so refusals are logged and counted too.
     app.add_middleware(RequestTelemetry, ruleset_version=app.state.rules.recommender.ref.version)
     app.add_middleware(SecurityHeaders, hsts_max_age=settings.hsts_max_age_seconds)  # outermost
-    for module in (recommendations, batch, decisions, reference, health, metrics, cds_hooks):
+    for module in (recommendations, batch, decisions, handout, reference, review, health, metrics, cds_hooks):
         app.include_router(module.router, dependencies=[Depends(require_json)])
     if settings.bench_floor:
         app.include_router(floor.router, dependencies=[Depends(require_json)])
     docs.install(app)
+    review.install_page(app, settings)
     document.install(app)
     return app
