@@ -25,6 +25,7 @@ import pytest
 
 from tests.support.paths import ROOT
 from tests.support.server import DEV_KEY, ServerProcess
+from tests.support.services import redis_url
 
 README = ROOT / "README.md"
 README_URL = "http://127.0.0.1:8000"
@@ -299,6 +300,13 @@ def clients_dir(tmp_path: Path) -> Iterator[tuple[Path, str]]:
     yield tmp_path, key
 
 
+def image_default(name: str) -> str:
+    """A setting's value in the image (the Dockerfile's ENV), e.g. WORKERS=2."""
+    found = re.search(rf"\b{name}=(\S+)", (ROOT / "Dockerfile").read_text())
+    assert found, f"the Dockerfile sets no {name}"
+    return found.group(1)
+
+
 def test_each_docker_run_example_starts_a_service_that_accepts_its_credential(
     clients_dir: tuple[Path, str],
 ) -> None:
@@ -317,6 +325,9 @@ def test_each_docker_run_example_starts_a_service_that_accepts_its_credential(
         for host, container in mounts:
             assert Path(host).is_dir(), f"{args}: {host} does not exist"
             env = {k: v.replace(container, host) for k, v in env.items()}
+        env = {"WORKERS": image_default("WORKERS"), **env}  # what the image runs unless told otherwise
+        if "REDIS_URL" in env:  # the README names the operator's Redis; the test has a private one
+            env["REDIS_URL"] = redis_url()
         if "DEV_API_KEY" in env:
             ways.add("development key")
             key = exported["NEXTSTEPS_KEY"]
