@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 export HOST PORT
 
-.PHONY: run test lint typecheck unit clean openapi openapi-check browser vendor-docs bench bench-tools container-check bench-store migrate purge
+.PHONY: run test rules-coverage lint typecheck unit clean openapi openapi-check browser vendor-docs bench bench-tools container-check bench-store migrate purge
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -c 'import sys; assert (3, 11) <= sys.version_info[:2] < (3, 13), "nextsteps needs Python 3.11 or 3.12 (durable-rules does not import on 3.13)"'
@@ -38,7 +38,11 @@ typecheck: $(BIN)/.installed
 unit: $(BIN)/.installed $(TS)/node_modules/.installed browser
 	$(BIN)/pytest
 
-test: lint typecheck openapi-check unit ## the whole suite
+test: lint typecheck openapi-check rules-coverage unit ## the whole suite
+
+# Per rule the scenarios (rules/scenarios/) that fire it, per step those that rank it; fails when a rule has none.
+rules-coverage: $(BIN)/.installed
+	$(BIN)/python -m service.core.coverage
 
 # The OpenAPI document is generated from the app and committed; openapi-check fails when they differ.
 openapi: $(BIN)/.installed ## regenerate openapi/openapi.json
