@@ -6,6 +6,7 @@ checked against the codes of the rules the app was built from, and the schema li
 
 from __future__ import annotations
 
+from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Literal
 
@@ -184,10 +185,40 @@ class RuleEntry(BaseModel):
     file: str
 
 
+class ReloadFailure(BaseModel):
+    """The last reload that was refused; the rules loaded before it kept serving."""
+
+    at: datetime
+    reason: str = Field(description="The file and entry at fault and why, or why a restart is needed.")
+    restart_needed: bool = Field(description="The accepted codes changed: they take effect on a restart.")
+
+
+class RulesLoad(BaseModel):
+    """The rules this worker serves: their revision (the sha256 of every file read) and the last failure."""
+
+    revision: str
+    version: str
+    loaded_at: datetime
+    last_failure: ReloadFailure | None = None
+
+
+class ReloadOutcome(BaseModel):
+    revision: str
+    previous_revision: str
+    changed: bool = Field(description="False when the files were the ones already in use.")
+
+
+class ReloadResponse(ReloadOutcome):
+    other_workers: Literal["signalled", "none"] = Field(
+        description="`signalled`: every other worker of this server was told to reload too (SIGHUP)."
+    )
+
+
 class RulesResponse(BaseModel):
     version: str
     sha256: str
     rules: list[RuleEntry]
+    loaded: RulesLoad
 
 
 class Health(BaseModel):
@@ -198,3 +229,4 @@ class Readiness(BaseModel):
     status: Literal["ready"]
     ruleset: RulesetRef
     decision_store: Literal["sqlite", "postgresql", "off"] | None = None
+    rules: RulesLoad | None = None

@@ -31,6 +31,7 @@ METHOD_NOT_ALLOWED = ProblemType("method-not-allowed", "Method not allowed", 405
 IDEMPOTENCY_KEY_REUSED = ProblemType("idempotency-key-reused", "Idempotency-Key reused", 409)
 BODY_TOO_LARGE = ProblemType("body-too-large", "Body too large", 413)
 UNSUPPORTED_MEDIA_TYPE = ProblemType("unsupported-media-type", "Unsupported media type", 415)
+RULES_REFUSED = ProblemType("rules-refused", "Rules reload refused", 422)
 INVALID_REQUEST = ProblemType("invalid-request", "Invalid request", 422)
 RATE_LIMITED = ProblemType("rate-limited", "Too many requests", 429)
 INTERNAL_ERROR = ProblemType("internal-error", "Internal error", 500)
