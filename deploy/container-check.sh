@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
 # Build the image from ./Dockerfile and test the running container for real:
 # lint (hadolint), build, start, /healthz, /readyz, the image's own HEALTHCHECK, a non-root user,
-# and one recommendation whose answer must equal the answer of a local `python -m service`.
+# one recommendation whose answer must equal the answer of a local `python -m service`, and its handout
+# as a PDF rendered in the container (read back with pdftotext).
 #
 # Usage: deploy/container-check.sh          (from anywhere; make container-check does the same)
 #   env: IMAGE (localhost/nextsteps:check)  CACHE (~/.cache/container-smoke)
 #
 # With a Docker daemon it uses docker. Without one (as on the project's CI machines, where no registry
 # is reachable either) it uses podman, replacing the FROM image by a local stand-in built once from
-# Debian bookworm (python3 in /usr, pip, venv): the approach of shared/tools/container-smoke.sh.
+# Debian trixie (python3 3.13 in /usr, pip, venv, like the python:3.13-slim the Dockerfile names): the
+# approach of shared/tools/container-smoke.sh, whose stand-in is bookworm's Python 3.11.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 IMAGE=${IMAGE:-localhost/nextsteps:check}
@@ -53,7 +55,7 @@ cgroup_manager = "cgroupfs"
 events_logger = "file"
 CONF
   export CONTAINERS_STORAGE_CONF="$CACHE/storage.conf" CONTAINERS_CONF="$CACHE/containers.conf" BUILDAH_ISOLATION=chroot
-  if ! podman image exists localhost/standin-base:bookworm; then
+  if ! podman image exists localhost/standin-base:trixie; then
     say "building the stand-in base image (once; cached in $CACHE)"
     base_started=$(date +%s)
     TMPDIR="$CACHE" mmdebstrap --quiet --variant=apt --hook-dir=/usr/share/mmdebstrap/hooks/eatmydata \
@@ -62,14 +64,14 @@ CONF
       --customize-hook='rm -f "$1"/usr/lib/python3*/EXTERNALLY-MANAGED' \
       --customize-hook='cp /usr/local/share/ca-certificates/*.crt "$1"/usr/local/share/ca-certificates/ 2>/dev/null || true; chroot "$1" update-ca-certificates >/dev/null' \
       --customize-hook='rm -rf "$1"/var/lib/apt/lists/*; : > "$1"/etc/resolv.conf' \
-      bookworm "$CACHE/base.tar"
-    podman import -q --change 'CMD ["python3"]' --change 'ENV LANG=C.UTF-8' "$CACHE/base.tar" localhost/standin-base:bookworm
+      trixie "$CACHE/base.tar"
+    podman import -q --change 'CMD ["python3"]' --change 'ENV LANG=C.UTF-8' "$CACHE/base.tar" localhost/standin-base:trixie
     rm -f "$CACHE/base.tar"
     say "stand-in base image built in $(($(date +%s) - base_started)) s"
   fi
   for base in $(sed -nE 's/^FROM[[:space:]]+(--[^[:space:]]+[[:space:]]+)*([^[:space:]]+).*/\2/p' "$ROOT/Dockerfile" | sort -u); do
     case "$base" in */*) full=$base ;; *) full=docker.io/library/$base ;; esac
-    podman tag localhost/standin-base:bookworm "$full"
+    podman tag localhost/standin-base:trixie "$full"
   done
   podman build --pull=never --isolation chroot --format docker -t "$IMAGE" "$ROOT"
   RUN_NET=(--network host)
@@ -150,6 +152,17 @@ body = json.dumps(scenario["request"]).encode()
 cs, in_container = get(f"{container}/v1/recommendations", body)
 ls, on_host = get(f"{local}/v1/recommendations", body)
 assert cs == ls == 200, (cs, ls)
+# the decision's handout as PDF, rendered inside the container (WeasyPrint, pango, the image's fonts)
+handout = urllib.request.Request(
+    f"{container}/v1/recommendations/{in_container['decision_id']}/handout",
+    headers={"accept": "application/pdf", "authorization": f"Bearer {os.environ['CHECK_KEY']}"},
+)
+with urllib.request.urlopen(handout, timeout=30) as answer:
+    pdf, pdf_type = answer.read(), answer.headers["content-type"]
+assert pdf_type == "application/pdf" and pdf.startswith(b"%PDF-"), pdf_type
+pdf_text = " ".join(subprocess.run(["pdftotext", "-", "-"], input=pdf, capture_output=True, check=True).stdout.decode().split())
+assert in_container["next_steps"][0]["title"] in pdf_text, "the PDF does not show the first step"
+print(f"container-check: GET /v1/recommendations/{{id}}/handout (PDF) -> {len(pdf)} bytes, first step shown")
 # each answer is its own recorded decision (the container's in its /var/lib/nextsteps volume)
 assert in_container.pop("decision_id") and on_host.pop("decision_id")
 assert in_container == on_host, "the container's answer differs from the local server's"

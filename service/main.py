@@ -11,10 +11,12 @@ from service.api.routes import (
     decisions,
     docs,
     floor,
+    handout,
     health,
     metrics,
     recommendations,
     reference,
+    review,
 )
 from service.auth import setup as auth_setup
 from service.auth.middleware import Authenticate
@@ -22,6 +24,7 @@ from service.config import Settings, get_settings
 from service.core.live_rules import LiveRules
 from service.decisions.null_log import NullLog
 from service.decisions.service import DecisionLog
+from service.handout.labels import load_labels
 from service.openapi import document
 from service.web import decision_problems, problems
 from service.web.limits import BodyLimits, require_json
@@ -50,8 +53,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         docs_url=None,  # served by service.api.routes.docs from shipped assets
         redoc_url=None,
     )
+    app.state.settings = settings
     # The rule book in use, swapped whole on a reload (service/core/live_rules.py).
     app.state.live_rules = LiveRules(settings.rules_dir, ENGINE_SECONDS.time, _observe_rules)
+    app.state.handout_labels = load_labels(
+        settings.rules_dir, set(app.state.live_rules.current.catalog.texts)
+    )
     app.state.decisions = DecisionLog.from_settings(settings) if settings.decision_store == "on" else None
     app.state.answering = Answering(app.state.decisions or NullLog())
     problems.install(app)
@@ -79,11 +86,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # Outside CORS and authentication, so refusals are logged and counted too.
     app.add_middleware(RequestTelemetry, ruleset_version=app.state.live_rules.current.recommender.ref.version)
     app.add_middleware(SecurityHeaders, hsts_max_age=settings.hsts_max_age_seconds)  # outermost
-    for module in (recommendations, batch, decisions, reference, health, metrics, cds_hooks):
+    for module in (recommendations, batch, decisions, handout, reference, review, health, metrics, cds_hooks):
         app.include_router(module.router, dependencies=[Depends(require_json)])
     app.include_router(admin.router)  # it reads no body, so it asks for no content type
     if settings.bench_floor:
         app.include_router(floor.router, dependencies=[Depends(require_json)])
     docs.install(app)
+    review.install_page(app, settings)
     document.install(app)
     return app

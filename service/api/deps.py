@@ -17,7 +17,10 @@ from service.core.live_rules import LiveRules
 from service.core.recommender import Recommender
 from service.core.rulebook import RuleBook
 from service.decisions.exceptions import StoreOff
+from service.decisions.group_commit import CommitGate
 from service.decisions.service import DecisionLog
+from service.handout.labels import Labels
+from service.web.timeout import GATE
 
 
 async def get_rules(request: Request) -> AsyncIterator[RuleBook]:
@@ -103,6 +106,16 @@ async def get_answering(request: Request) -> Answering:
 AnsweringDep = Annotated[Answering, Depends(get_answering)]
 
 
+async def get_commit_gate(request: Request) -> CommitGate | None:
+    """This request's commit gate (service.web.timeout): its decisions are committed only while the
+    request still waits for them, and then always answered."""
+    gate: CommitGate | None = getattr(request.state, GATE, None)
+    return gate
+
+
+CommitGateDep = Annotated[CommitGate | None, Depends(get_commit_gate)]
+
+
 async def get_decision_log(request: Request) -> DecisionLog | None:
     """The decision log, or None when DECISION_STORE=off."""
     log: DecisionLog | None = request.app.state.decisions
@@ -121,3 +134,12 @@ async def require_decision_log(request: Request) -> DecisionLog:
 
 
 DecisionsDep = Annotated[DecisionLog, Depends(require_decision_log)]
+
+
+async def get_handout_labels(request: Request) -> dict[str, Labels]:
+    """The handout's headings per language (service.handout.labels), read at start-up."""
+    labels: dict[str, Labels] = request.app.state.handout_labels
+    return labels
+
+
+HandoutLabelsDep = Annotated[dict[str, Labels], Depends(get_handout_labels)]

@@ -4,7 +4,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Header, Request, Response
 
-from service.api.deps import AcceptLanguage, AnsweringDep, Caller, RulesDep, require_scope
+from service.api.deps import AcceptLanguage, AnsweringDep, Caller, CommitGateDep, RulesDep, require_scope
 from service.core.models import RecommendationRequest
 from service.decisions.schemas import RecordedRecommendation
 from service.web.problems import PROBLEM_RESPONSES
@@ -42,6 +42,7 @@ async def create_recommendation(
     rules: RulesDep,
     answering: AnsweringDep,
     caller: Caller,
+    gate: CommitGateDep,
     idempotency_key: IdempotencyKey = None,
     accept_language: AcceptLanguage = None,
 ) -> Response:
@@ -53,7 +54,7 @@ async def create_recommendation(
     Patient-facing text is in the request's `lang`, else the best match for `Accept-Language`,
     else English; `Content-Language` names the language used.
     """
-    answered = await answering.answer_one(rules, body, caller.id, accept_language, idempotency_key)
+    answered = await answering.answer_one(rules, body, caller.id, accept_language, idempotency_key, gate)
     note_steps(request, answered.recommendation)
     headers = {"Content-Language": answered.lang, "Vary": "Accept-Language"}
     if answered.replayed:

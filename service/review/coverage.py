@@ -1,11 +1,11 @@
 """What the scenarios under rules/scenarios/ cover: per rule the scenarios that fire it, per step the
 scenarios that rank it. `make rules-coverage` (also part of `make test`) runs it and fails when a rule
-has no scenario, or a scenario cannot be run.
+has no scenario, or a scenario's request is refused.
 
-A scenario file is a YAML list of {name, request, expect} (tests/core/test_scenarios.py checks each
-`expect`); here only `request` is used: it is answered by the same recommender the service runs.
+The scenarios are run as the review page runs them (service/review/scenarios.py): each request is
+answered by the same recommender the service runs. tests/core/test_scenarios.py checks each `expect`.
 
-    python -m service.core.coverage [--rules-dir rules] [--json coverage.json]
+    python -m service.review.coverage [--rules-dir rules] [--json coverage.json]
 """
 
 from __future__ import annotations
@@ -17,11 +17,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-from pydantic import ValidationError
-
 from service.core.exceptions import RuleFileError
 from service.core.rulebook import RuleBook
+from service.review.scenarios import Scenario, run_scenarios
 
 
 @dataclass
@@ -55,41 +53,24 @@ class Coverage:
         }
 
 
-def load_scenarios(rules_dir: Path) -> list[tuple[str, Any]]:
-    """(file: name, entry) for every scenario, files in name order; a malformed entry is kept as is."""
-    found: list[tuple[str, Any]] = []
-    for path in sorted((rules_dir / "scenarios").glob("*.yaml")):
-        entries = yaml.safe_load(path.read_text(encoding="utf-8")) or []
-        if not isinstance(entries, list):
-            entries = [entries]
-        for index, entry in enumerate(entries):
-            name = entry.get("name") if isinstance(entry, dict) else None
-            found.append((f"{path.name}: {name or f'entry {index + 1}'}", entry))
-    return found
-
-
-def measure(rules: RuleBook, scenarios: list[tuple[str, Any]]) -> Coverage:
-    """Answer every scenario's request with `rules` and record what fired and what was ranked."""
+def measure(rules: RuleBook, scenarios: list[Scenario]) -> Coverage:
+    """Count the rules each scenario fired and the steps it ranked."""
+    ruleset = rules.recommender.ruleset.rules
     coverage = Coverage(
-        rules={rule.id: [] for rule in rules.recommender.ruleset.rules},
+        rules={rule.id: [] for rule in ruleset},
         steps={code: [] for code in rules.catalog.step_codes},
-        rule_files={rule.id: rule.file for rule in rules.recommender.ruleset.rules},
+        rule_files={rule.id: rule.file for rule in ruleset},
     )
-    for label, entry in scenarios:
+    for scenario in scenarios:
+        label = f"{scenario.file}: {scenario.name}"
         coverage.scenarios += 1
-        if not isinstance(entry, dict) or "request" not in entry:
-            coverage.problems.append(f"{label}: a scenario needs a 'request'")
+        if not scenario.valid:
+            coverage.problems.append(f"{label}: its request is refused by the service")
             continue
-        try:
-            answer = rules.recommender.recommend(rules.parse(entry["request"]))
-        except ValidationError as exc:
-            fields = sorted({".".join(map(str, e["loc"])) for e in exc.errors()})
-            coverage.problems.append(f"{label}: the request is refused ({', '.join(fields)})")
-            continue
-        for rule_id in answer.rules_fired:
+        for rule_id in scenario.rules_fired:
             coverage.rules[rule_id].append(label)
-        for step in answer.next_steps:
-            coverage.steps[step.code].append(label)
+        for code in scenario.steps:
+            coverage.steps[code].append(label)
     return coverage
 
 
@@ -119,7 +100,7 @@ def report(coverage: Coverage) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m service.core.coverage", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m service.review.coverage", description=__doc__)
     parser.add_argument("--rules-dir", type=Path, default=Path(__file__).resolve().parents[2] / "rules")
     parser.add_argument("--json", type=Path, help="also write the coverage as JSON to this file")
     args = parser.parse_args(argv)
@@ -128,7 +109,7 @@ def main(argv: list[str] | None = None) -> int:
     except RuleFileError as exc:
         print(f"rules-coverage: {exc}", file=sys.stderr)
         return 2
-    coverage = measure(rules, load_scenarios(args.rules_dir))
+    coverage = measure(rules, run_scenarios(args.rules_dir, rules))
     print(report(coverage))
     if args.json:
         args.json.write_text(json.dumps(coverage.as_json(), indent=2) + "\n", encoding="utf-8")

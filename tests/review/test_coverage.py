@@ -10,14 +10,15 @@ from pathlib import Path
 
 import yaml
 
-from service.core.coverage import load_scenarios, measure
 from service.core.rulebook import RuleBook
+from service.review.coverage import measure
+from service.review.scenarios import run_scenarios
 from tests.support.paths import ROOT, RULES
 
 
 def command(rules_dir: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "service.core.coverage", "--rules-dir", str(rules_dir)],
+        [sys.executable, "-m", "service.review.coverage", "--rules-dir", str(rules_dir)],
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -41,7 +42,7 @@ def test_a_rule_no_scenario_fires_fails_and_is_named(tmp_path: Path) -> None:
     rules_dir = tmp_path / "rules"
     shutil.copytree(RULES, rules_dir)
     book = RuleBook.load(rules_dir)
-    full = measure(book, load_scenarios(rules_dir))
+    full = measure(book, run_scenarios(rules_dir, book))
     # keep only the scenarios that do not fire one chosen rule
     target = next(rule for rule, names in full.rules.items() if names)
     for path in (rules_dir / "scenarios").glob("*.yaml"):
@@ -59,10 +60,10 @@ def test_a_rule_no_scenario_fires_fails_and_is_named(tmp_path: Path) -> None:
 
 def test_each_scenario_is_counted_for_the_rules_it_fires_and_the_steps_it_ranks() -> None:
     book = RuleBook.load(RULES)
-    scenarios = load_scenarios(RULES)
+    scenarios = run_scenarios(RULES, book)
     coverage = measure(book, scenarios)
-    label, entry = scenarios[0]
-    answer = book.recommender.recommend(book.parse(entry["request"]))
+    label, first = f"{scenarios[0].file}: {scenarios[0].name}", scenarios[0]
+    answer = book.recommender.recommend(book.parse(first.request))
     assert {r for r, names in coverage.rules.items() if label in names} == set(answer.rules_fired)
     assert {c for c, names in coverage.steps.items() if label in names} == {s.code for s in answer.next_steps}
 
@@ -74,4 +75,6 @@ def test_a_scenario_whose_request_is_refused_fails_with_its_name(tmp_path: Path)
     (rules_dir / "scenarios" / "zz-bad.yaml").write_text(yaml.safe_dump(bad))
     done = command(rules_dir)
     assert done.returncode == 1
-    assert "FAIL: zz-bad.yaml: a request with no opinions: the request is refused (opinions)" in done.stdout
+    assert (
+        "FAIL: zz-bad.yaml: a request with no opinions: its request is refused by the service" in done.stdout
+    )
