@@ -36,6 +36,8 @@ def run_scenarios(rules_dir: Path, rules: RuleBook) -> list[Scenario]:
         for entry in _entries(path):
             request: dict[str, Any] = entry["request"] if isinstance(entry.get("request"), dict) else {}
             expect: dict[str, Any] = entry["expect"] if isinstance(entry.get("expect"), dict) else {}
+            fired: tuple[str, ...]
+            steps: tuple[str, ...]
             try:
                 answer = rules.recommender.recommend(rules.parse(request))
             except ValidationError:
