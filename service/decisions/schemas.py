@@ -94,9 +94,25 @@ class StepReport(BaseModel):
     feedback: FeedbackCounts
 
 
+class RuleReport(BaseModel):
+    rule: str
+    decisions: int = Field(description="Decisions in which this rule placed or moved a next step.")
+    steps: int = Field(description="Next steps this rule placed or moved, over those decisions.")
+    feedback: FeedbackCounts = Field(
+        description="What people said about the steps this rule placed or moved."
+    )
+
+
 class DecisionReport(BaseModel):
     decisions: int
     since: datetime | None
     until: datetime | None
     ruleset_version: str | None
     steps: list[StepReport]
+    rules: list[RuleReport] = Field(
+        default_factory=list,
+        description=(
+            "Per rule that placed or moved a step (recommend, adjust), how often and how its steps were "
+            "rated; rules that place no step (derive) are counted by the metric nextsteps_rule_firings_total."
+        ),
+    )
