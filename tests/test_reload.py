@@ -14,7 +14,7 @@ import httpx
 
 from tests.support.auth import ApiKey, clients_file
 from tests.support.bodies import STAGES_DIFFER
-from tests.support.rules_edits import break_a_rule, bump_version, copy_rules, drop_a_language
+from tests.support.rules_edits import add_a_cancer_type, break_a_rule, bump_version, copy_rules
 from tests.support.server import AUTH, ServerProcess
 
 RELOAD = "/v1/admin/rules:reload"
@@ -111,17 +111,18 @@ def test_a_bad_reload_is_refused_and_the_last_good_set_keeps_serving(tmp_path: P
             assert body["last_failure"]["restart_needed"] is False
         assert 'nextsteps_rules_reloads_total{result="refused"} 1.0' in admin.get("/metrics").text
 
-        # accepted codes changed: refused, a restart is needed
+        # accepted codes changed (a new cancer type): refused, a restart is needed
         copy_rules(tmp_path / "fresh")
         (rules_dir / "ruleset" / "20-recommend.yaml").write_bytes(
             (tmp_path / "fresh" / "rules" / "ruleset" / "20-recommend.yaml").read_bytes()
         )
-        drop_a_language(rules_dir)
+        add_a_cancer_type(rules_dir)
         refused = admin.post(RELOAD)
         assert refused.status_code == 422 and "restart" in refused.json()["detail"]
         assert admin.get("/v1/rules").json()["loaded"]["last_failure"]["restart_needed"] is True
-        spanish = admin.post("/v1/recommendations", json=STAGES_DIFFER, headers={"Accept-Language": "es"})
-        assert spanish.headers["content-language"] == "es" and spanish.json()["ruleset"]["sha256"] == good
+        still = admin.post("/v1/recommendations", json=STAGES_DIFFER)
+        assert still.status_code == 200 and still.json()["ruleset"]["sha256"] == good
+        assert "newtype" not in {t["code"] for t in admin.get("/v1/cancer-types").json()["cancer_types"]}
 
         # only an admin may reload
         assert httpx.post(server.base_url + RELOAD, headers=reader.headers).status_code == 403

@@ -10,7 +10,7 @@ import pytest
 from service.core.exceptions import EngineError
 from service.core.live_rules import LiveRules, ReloadRefused
 from tests.support.bodies import load_scenarios
-from tests.support.rules_edits import break_a_rule, bump_version, copy_rules, drop_a_language
+from tests.support.rules_edits import add_a_cancer_type, break_a_rule, bump_version, copy_rules
 
 REQUEST = load_scenarios()[0]["request"]
 
@@ -71,13 +71,13 @@ def test_a_change_of_accepted_codes_is_refused_until_a_restart(tmp_path: Path) -
     rules_dir = copy_rules(tmp_path)
     live = LiveRules(rules_dir)
     good = live.current.revision
-    drop_a_language(rules_dir)
+    add_a_cancer_type(rules_dir)
     with pytest.raises(ReloadRefused) as refused:
         live.reload()
     assert refused.value.failure.restart_needed
-    assert "Language" in refused.value.failure.reason and "restart" in refused.value.failure.reason
+    assert "CancerType" in refused.value.failure.reason and "restart" in refused.value.failure.reason
     assert answer_revision(live) == good
-    assert LiveRules(rules_dir).current.vocabulary.codes()["Language"] == ("en",)  # a restart takes it
+    assert "newtype" in LiveRules(rules_dir).current.vocabulary.codes()["CancerType"]  # a restart takes it
 
 
 def test_observe_is_told_of_each_load_and_attempt(tmp_path: Path) -> None:

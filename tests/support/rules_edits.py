@@ -6,6 +6,8 @@ import re
 import shutil
 from pathlib import Path
 
+import yaml
+
 from tests.support.paths import RULES
 
 
@@ -31,6 +33,14 @@ def break_a_rule(rules_dir: Path) -> None:
     path.write_text(text)
 
 
-def drop_a_language(rules_dir: Path) -> None:
-    """A change of the accepted codes: Spanish is no longer offered."""
-    (rules_dir / "text" / "es.yaml").unlink()
+def add_a_cancer_type(rules_dir: Path, code: str = "newtype") -> None:
+    """A change of the accepted codes, valid otherwise: a cancer type like the first one, named alike."""
+    catalog_path = rules_dir / "catalog.yaml"
+    catalog = yaml.safe_load(catalog_path.read_text())
+    first = catalog["cancer_types"][0]
+    catalog["cancer_types"].append({**first, "code": code})
+    catalog_path.write_text(yaml.safe_dump(catalog, allow_unicode=True, sort_keys=False))
+    for path in (rules_dir / "text").glob("*.yaml"):
+        text = yaml.safe_load(path.read_text())
+        text["cancer_types"][code] = text["cancer_types"][first["code"]]
+        path.write_text(yaml.safe_dump(text, allow_unicode=True, sort_keys=False))
