@@ -84,7 +84,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             max_age=600,
         )
     # Outside CORS and authentication, so refusals are logged and counted too.
-    app.add_middleware(RequestTelemetry, ruleset_version=app.state.live_rules.current.recommender.ref.version)
+    app.add_middleware(
+        RequestTelemetry, ruleset_version=lambda: app.state.live_rules.current.recommender.ref.version
+    )
     app.add_middleware(SecurityHeaders, hsts_max_age=settings.hsts_max_age_seconds)  # outermost
     for module in (recommendations, batch, decisions, handout, reference, review, health, metrics, cds_hooks):
         app.include_router(module.router, dependencies=[Depends(require_json)])
