@@ -34,18 +34,26 @@ class BatchRequest(BaseModel):
 
 class BatchResult(BaseModel):
     index: int = Field(description="Position of the item in the request, from 0.")
-    status: Literal[200, 422]
+    status: Literal[200, 422] = Field(
+        description="200: answered (`recommendation`); 422: refused (`problem`).",
+        json_schema_extra={"x-enum-varnames": ["ANSWERED", "REFUSED"]},
+    )
     decision_id: uuid.UUID | None = Field(
         default=None, description="Where this item's answer is kept: GET /v1/recommendations/{id}."
     )
-    recommendation: RecommendationResponse | None = None
-    problem: Problem | None = None
+    recommendation: RecommendationResponse | None = Field(
+        default=None, description="The answer, when `status` is 200."
+    )
+    problem: Problem | None = Field(
+        default=None,
+        description="Why the item was refused, when `status` is 422 (fields named from the item).",
+    )
 
 
 class BatchResponse(BaseModel):
-    results: list[BatchResult]
-    answered: int
-    refused: int
+    results: list[BatchResult] = Field(description="One result per item, in the order of the items.")
+    answered: int = Field(description="How many items were answered.")
+    refused: int = Field(description="How many items were refused.")
 
 
 def _refusal(index: int, exc: ValidationError) -> BatchResult:

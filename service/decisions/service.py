@@ -501,30 +501,35 @@ class DecisionLog:
         client_id: str | None = None,
         now: datetime | None = None,
         owner: str | None = None,
-    ) -> int:
-        """CDS Hooks feedback as (card uuid, outcome, reason): kept for the cards we made (with owner: for
-        that client's decisions only, as for the REST feedback); returns how many were kept."""
-        cards: dict[uuid.UUID, tuple[FeedbackOutcome, ReasonCode | None]] = {}
-        for card, outcome, reason in entries:
+    ) -> list[int]:
+        """CDS Hooks feedback as (card uuid, outcome, reason) about cards this service issued (with owner:
+        on that client's decisions only, as for the REST feedback). All or nothing: returns the positions of
+        the entries whose card was never issued (to this owner), and then keeps none; [] when all are kept."""
+        wanted: list[uuid.UUID | None] = []
+        for card, _, _ in entries:
             try:
-                cards[uuid.UUID(card)] = (outcome, reason)
+                wanted.append(uuid.UUID(card))
             except ValueError:
-                continue  # not a card of ours
-        if not cards:
-            return 0
+                wanted.append(None)  # not a uuid: not a card of ours
         with self.store.session() as session:
             query = select(DecisionStep.card_uuid, DecisionStep.decision_id, DecisionStep.code).where(
-                DecisionStep.card_uuid.in_(list(cards))
+                DecisionStep.card_uuid.in_([card for card in wanted if card is not None])
             )
-            if owner is not None:  # another client's cards are ignored, like cards that are not ours
+            if owner is not None:  # another client's cards are unknown to this one
                 query = query.join(Decision, Decision.id == DecisionStep.decision_id).where(
                     Decision.client_id == owner
                 )
-            steps = session.execute(query).all()
-            for shown, decision_id, code in steps:
-                if shown is None:
-                    continue
-                outcome, reason = cards[shown]
+            found = {
+                shown: (decision_id, code)
+                for shown, decision_id, code in session.execute(query).all()
+                if shown is not None
+            }
+            unknown = [i for i, card in enumerate(wanted) if card is None or card not in found]
+            if unknown:
+                return unknown
+            for (_, outcome, reason), issued in zip(entries, wanted, strict=True):
+                assert issued is not None
+                decision_id, code = found[issued]
                 session.add(
                     StepFeedback(
                         id=uuid.uuid4(),
@@ -538,7 +543,7 @@ class DecisionLog:
                         reason_code=reason.value if reason else None,
                     )
                 )
-        return len(steps)
+        return []
 
     # -- retention -----------------------------------------------------------------------------------------
 

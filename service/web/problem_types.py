@@ -23,6 +23,7 @@ class ProblemType:
 
 MALFORMED_JSON = ProblemType("malformed-json", "Malformed JSON", 400)
 INVALID_HOOK_REQUEST = ProblemType("invalid-hook-request", "Invalid hook request", 400)
+UNKNOWN_CARD = ProblemType("unknown-card", "Unknown card", 400)  # CDS Hooks feedback on a card never issued
 UNAUTHORIZED = ProblemType("unauthorized", "Unauthorized", 401)
 FORBIDDEN = ProblemType("forbidden", "Forbidden", 403)
 NOT_FOUND = ProblemType("not-found", "Not found", 404)

@@ -8,7 +8,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from service.web import problem_types as types
@@ -21,18 +21,20 @@ BODY_PARSE_ERROR = "There was an error parsing the body"
 
 
 class FieldError(BaseModel):
-    field: str
-    reason: str
+    field: str = Field(description="The field, as a path into the body: `opinions[0].diagnosis.stage`.")
+    reason: str = Field(description="What is wrong with it; never the value sent.")
 
 
 class Problem(BaseModel):
     """An RFC 9457 problem document; ``errors`` names each bad field and why."""
 
-    type: str
-    title: str
-    status: int
-    detail: str
-    errors: list[FieldError] | None = None
+    type: str = Field(description="A URL naming the kind of problem.")
+    title: str = Field(description="The kind of problem, in a few words.")
+    status: int = Field(description="The HTTP status code.")
+    detail: str = Field(description="What went wrong with this request; never a value from it.")
+    errors: list[FieldError] | None = Field(
+        default=None, description="Each bad field and why, when the body was refused."
+    )
 
 
 class UnsupportedMediaType(Exception):
@@ -82,6 +84,8 @@ def _reason(error: dict[str, Any]) -> str:
         return f"malformed JSON{where}: {error.get('ctx', {}).get('error', 'cannot be parsed')}"
     if error["type"] == "missing" and error["loc"] == ("body",):
         return "a JSON body is required"
+    if error["type"] in ("value_error", "assertion_error") and "error" in error.get("ctx", {}):
+        return str(error["ctx"]["error"])  # our validator's words, without pydantic's "Value error, "
     return str(error["msg"])
 
 

@@ -92,9 +92,12 @@ def test_rs384_from_a_jwks_file_is_accepted(setup: Setup) -> None:
 
 
 def test_feedback_accepts_the_service_url_or_the_feedback_url_as_audience(setup: Setup) -> None:
+    answer = setup.call(setup.rs.token(claims(EHR_FILE_ISSUER, setup.endpoint)))
+    card = answer.json()["cards"][0]["uuid"]  # feedback is taken on a card the service gave this client
+    feedback = {"feedback": [{**FEEDBACK["feedback"][0], "card": card}]}
     for audience in (setup.endpoint, setup.endpoint + "/feedback"):
         token = setup.rs.token(claims(EHR_FILE_ISSUER, audience))
-        assert setup.call(token, "/feedback", FEEDBACK).status_code == 200
+        assert setup.call(token, "/feedback", feedback).status_code == 200
 
 
 def test_a_scope_the_cds_client_lacks_is_403(setup: Setup) -> None:

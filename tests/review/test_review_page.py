@@ -78,7 +78,7 @@ def test_the_page_loads_every_rule_and_asks_no_other_host(browser: Browser, base
     rules = httpx.get(f"{base}/v1/rules", headers=AUTH).json()["rules"]
     assert len(page.query_selector_all("#rules article.rule")) == len(rules)
     text = page.inner_text("#rule-diagnosis_differs")
-    assert "When two opinions have different cancer types → note that the diagnosis differs" in text
+    assert "→ note that the diagnosis differs" in text
     assert f"{base}/review/assets/review.js" in requests
     ours = urlsplit(base).netloc
     assert [url for url in requests if urlsplit(url).netloc != ours] == []
@@ -144,7 +144,7 @@ def test_a_scenario_file_loads_into_the_form(browser: Browser, base: str, file: 
 def test_a_scenario_file_from_the_computer_loads_into_the_form(
     browser: Browser, base: str, tmp_path: Path
 ) -> None:
-    expected = ["research_guidelines", "support_groups"]  # the agreed plan was done: it is withdrawn
+    expected = ["research_guidelines", "support_groups", "contact_navigator"]  # the agreed plan was done
     scenario: dict[str, Any] = {
         "name": "a new case under review",
         "request": {
@@ -163,7 +163,9 @@ def test_a_scenario_file_from_the_computer_loads_into_the_form(
     page.wait_for_selector("#scenario optgroup[label='draft.yaml (from this computer)']", state="attached")
     page.click("#scenario-form button[type=submit]")
     assert page.input_value('[data-path="opinions.1.diagnosis.cancer_type"]') == "lung"
-    assert page.is_checked('[data-path="opinions.0.explained_reasoning"]')
+    # A yes/no/unknown field is a choice of three: what the file leaves out stays "not given".
+    assert page.input_value('[data-path="opinions.0.explained_reasoning"]') == "true"
+    assert page.input_value('[data-path="records_shared"]') == ""
     page.click("#case-form button[type=submit]")
     page.wait_for_selector("#results section.answer")
     codes = page.eval_on_selector_all(

@@ -4,7 +4,7 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Path, Query, Response
 from pydantic import BeforeValidator
 from starlette.concurrency import run_in_threadpool
 
@@ -32,6 +32,9 @@ READ_ERRORS: Responses = {
 }
 
 
+DecisionId = Annotated[uuid.UUID, Path(description="The `decision_id` of an answer.")]
+
+
 def _iso_time(value: object) -> object:
     """Only an ISO 8601 time with a UTC offset (not a number, not a local time)."""
     if isinstance(value, str):
@@ -56,7 +59,7 @@ Version = Annotated[str | None, Query(min_length=1, max_length=100, description=
     responses={**READ_ERRORS, **NOT_FOUND},
     dependencies=[require_scope("decisions:read")],
 )
-async def get_recommendation(decision_id: uuid.UUID, caller: Caller, decisions: DecisionsDep) -> Response:
+async def get_recommendation(decision_id: DecisionId, caller: Caller, decisions: DecisionsDep) -> Response:
     """The stored answer, byte for byte what the client was first given, in the same language.
 
     A client reads only the decisions it asked for (`admin`: every one); others are not found."""
@@ -74,7 +77,7 @@ async def get_recommendation(decision_id: uuid.UUID, caller: Caller, decisions: 
     dependencies=[require_scope("feedback")],
 )
 async def post_feedback(
-    decision_id: uuid.UUID, body: FeedbackRequest, caller: Caller, decisions: DecisionsDep
+    decision_id: DecisionId, body: FeedbackRequest, caller: Caller, decisions: DecisionsDep
 ) -> FeedbackRecorded:
     """A patient or clinician says what they did with one next step; the step must be in the decision."""
     return await run_in_threadpool(decisions.add_feedback, decision_id, body, caller.id, owner=caller.owner)
@@ -95,7 +98,7 @@ async def list_decisions(
     until: Until = None,
     code: Annotated[StepCode | None, Query(description="Decisions that recommended this step.")] = None,
     ruleset_version: Version = None,
-    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    limit: Annotated[int, Query(ge=1, le=200, description="At most this many decisions per page.")] = 50,
     cursor: Annotated[
         str | None,
         Query(pattern=CURSOR_PATTERN, description="`next_cursor` of the page before (opaque)."),

@@ -48,11 +48,9 @@ async def create_recommendation(
 ) -> Response:
     """Compare two to ten opinions and answer with the next steps, ranked, each with its reasons.
 
-    The answer is recorded as a decision (its `decision_id`) before it is sent. The engine runs on the
-    event loop thread: it takes well under a millisecond and must be entered by one thread at a time.
-
-    Patient-facing text is in the request's `lang`, else the best match for `Accept-Language`,
-    else English; `Content-Language` names the language used.
+    The answer is recorded as a decision (its `decision_id`) before it is sent; send `Idempotency-Key` to
+    retry safely. Patient-facing text is in the request's `lang`, else the best match for
+    `Accept-Language`, else English; `Content-Language` names the language used.
     """
     answered = await answering.answer_one(rules, body, caller.id, accept_language, idempotency_key, gate)
     note_steps(request, answered.recommendation)

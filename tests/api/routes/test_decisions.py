@@ -279,9 +279,15 @@ def test_a_cds_hooks_call_is_a_decision_and_its_card_feedback_lands_in_the_log(
                 "outcomeTimestamp": "2026-11-25T10:01:00+01:00",
             },
             {"card": second["uuid"], "outcome": "accepted", "outcomeTimestamp": "2026-11-25T10:00:00Z"},
-            {"card": str(uuid.uuid4()), "outcome": "accepted", "outcomeTimestamp": "2026-11-25T10:00:00Z"},
         ]
     }
+    never_issued = {
+        "card": str(uuid.uuid4()),
+        "outcome": "accepted",
+        "outcomeTimestamp": "2026-11-25T10:00:00Z",
+    }
+    refused = {"feedback": [*feedback["feedback"], never_issued]}
+    assert store_client.post(f"{CALL}/feedback", json=refused).status_code == 400  # all or nothing
     assert store_client.post(f"{CALL}/feedback", json=feedback).status_code == 200
     steps = {s["code"]: s for s in store_client.get("/v1/decisions/report").json()["steps"]}
     first_code, second_code = entry["next_steps"][0]["code"], entry["next_steps"][1]["code"]
