@@ -350,7 +350,7 @@ class ReloadFailure(BaseModel):
 
 
 class RulesLoad(BaseModel):
-    """The rules this worker serves: their revision (the sha256 of every file read) and the last failure."""
+    """The rules this server process serves: their revision (sha256 of every file read), the last failure."""
 
     revision: str = Field(description="SHA-256 over the loaded rule, catalog and text files.")
     version: str = Field(description="The ruleset's version.")
@@ -367,8 +367,9 @@ class ReloadOutcome(BaseModel):
 
 
 class ReloadResponse(ReloadOutcome):
-    other_workers: Literal["signalled", "none"] = Field(
-        description="`signalled`: every other worker of this server was told to reload too (SIGHUP)."
+    reloads: Literal["every_process", "this_process"] = Field(
+        description="`every_process`: every process of this server was told to reload too; `this_process`: "
+        "this server runs no other."
     )
 
 
@@ -392,5 +393,5 @@ class Readiness(BaseModel):
         default=None, description="Where decisions are kept: `sqlite`, `postgresql`, or `off` (none kept)."
     )
     rules: RulesLoad | None = Field(
-        default=None, description="The revision this worker serves and the last reload it refused."
+        default=None, description="The revision this process serves and the last reload it refused."
     )

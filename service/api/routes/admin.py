@@ -28,8 +28,8 @@ router = APIRouter(prefix="/v1/admin", tags=["operations"])
     dependencies=[require_scope("admin")],
 )
 async def reload_rules(live: LiveRulesDep) -> ReloadResponse | JSONResponse:
-    """Read the rules directory again, check and compile all of it, and put it in use in this worker;
-    then every other worker of the server is told to do the same (as on SIGHUP to the server).
+    """Read the rules directory again, check and compile all of it, and put it in use in the process
+    that answers; then every other process of the server is told to do the same (as on SIGHUP).
 
     Requests under way finish on the rules they started with. A set that fails a check is refused
     (422, naming the file and entry) and the last good one keeps serving. A change to the accepted
@@ -41,4 +41,4 @@ async def reload_rules(live: LiveRulesDep) -> ReloadResponse | JSONResponse:
     except ReloadRefused as refused:
         return problem(RULES_REFUSED, f"The rules were not reloaded: {refused.failure.reason}.")
     signalled = tell_other_workers()
-    return ReloadResponse(**outcome.model_dump(), other_workers="signalled" if signalled else "none")
+    return ReloadResponse(**outcome.model_dump(), reloads="every_process" if signalled else "this_process")

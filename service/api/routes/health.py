@@ -32,7 +32,7 @@ async def readyz(
 ) -> Readiness | JSONResponse:
     """Answers 200 once the rules are loaded into the engine and the decision store answers; else 503.
 
-    `rules` gives the revision this worker serves and the last reload it refused (the last good rules
+    `rules` gives the revision this process serves and the last reload it refused (the last good rules
     keep serving, so a refused reload does not make the service unready)."""
     if decisions is None:
         return Readiness(status="ready", ruleset=recommender.ref, decision_store="off", rules=live.status())
