@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Sequence
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field, ValidationError, WithJsonSchema
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, WithJsonSchema
 from starlette.concurrency import run_in_threadpool
 
 from service.answering import Answered, Answering
@@ -29,6 +29,7 @@ Item = Annotated[Any, WithJsonSchema(ITEM_SCHEMA)]
 
 
 class BatchRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")  # a stray top-level field is refused, not carried
     items: list[Item] = Field(min_length=1, max_length=MAX_ITEMS, description="1 to 1,000 comparisons.")
 
 

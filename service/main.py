@@ -27,6 +27,7 @@ from service.decisions.service import DecisionLog
 from service.handout.labels import load_labels
 from service.openapi import document
 from service.web import decision_problems, problems
+from service.web.batch_slots import BatchSlots
 from service.web.limits import BodyLimits, require_json
 from service.web.metrics import ENGINE_SECONDS, observe_rules
 from service.web.security_headers import SecurityHeaders
@@ -50,12 +51,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             "Information for a conversation with the care team, never medical advice: "
             "no diagnosis and no treatment directive. Every answer carries a disclaimer."
         ),
+        redirect_slashes=False,  # a redirect would be absolute, built from the caller's Host: 404 instead
         docs_url=None,  # served by service.api.routes.docs from shipped assets
         redoc_url=None,
     )
     app.state.settings = settings
     # The rule book in use, swapped whole on a reload (service/core/live_rules.py).
     app.state.live_rules = LiveRules(settings.rules_dir, ENGINE_SECONDS.time, _observe_rules)
+    app.state.public_base_url = settings.public_base_url  # every absolute URL the service writes starts here
     app.state.handout_labels = load_labels(
         settings.rules_dir, set(app.state.live_rules.current.catalog.texts)
     )
@@ -67,6 +70,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(
         BodyLimits, max_bytes=settings.max_body_bytes, max_batch_bytes=settings.max_batch_body_bytes
     )
+    # A batch over this worker's batch slots is refused before its body is read.
+    app.add_middleware(BatchSlots, slots=settings.max_batches_in_flight)
     # Who is calling is settled before any body is read; the time limit covers both.
     app.add_middleware(
         Authenticate,

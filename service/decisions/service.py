@@ -20,7 +20,7 @@ from datetime import UTC, datetime, timedelta
 from typing import NamedTuple, cast
 
 from sqlalchemy import ColumnElement, Connection, Select, and_, delete, func, insert, or_, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from starlette.concurrency import run_in_threadpool
 
 from service.config import Settings
@@ -33,7 +33,7 @@ from service.decisions.exceptions import (
     StepNotInDecision,
 )
 from service.decisions.group_commit import CommitGate, GroupCommitter
-from service.decisions.models import Decision, DecisionStep, StepFeedback
+from service.decisions.models import Decision, DecisionStep, DeploymentSecret, StepFeedback
 from service.decisions.schemas import (
     OUTCOMES,
     DecisionEntry,
@@ -50,7 +50,7 @@ from service.decisions.schemas import (
     RuleReport,
     StepReport,
 )
-from service.decisions.store import Store, StoreUnavailable, database_url
+from service.decisions.store import Store, StoreUnavailable, database_url, unavailable
 
 INSERT_DECISIONS = insert(Decision.metadata.tables[Decision.__tablename__])
 INSERT_STEPS = insert(Decision.metadata.tables[DecisionStep.__tablename__])
@@ -76,6 +76,12 @@ class Answer(NamedTuple):
     body: bytes
     lang: str
     decision_id: uuid.UUID | None
+
+
+class ReplayedAnswer(Answer):
+    """An answer first given to an earlier request with the same Idempotency-Key (equal to it as a tuple)."""
+
+    __slots__ = ()
 
 
 def card_uuid(decision_id: uuid.UUID, code: str) -> uuid.UUID:
@@ -149,6 +155,27 @@ def decode_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
     return at, decision_id
 
 
+# The same feedback again from the same client within this time is the first one, answered again.
+SAME_FEEDBACK_WINDOW = timedelta(minutes=10)
+
+
+class ExistingFeedback(FeedbackRecorded):
+    """Feedback that was already recorded (within SAME_FEEDBACK_WINDOW): answered 200, not kept twice."""
+
+
+def _recorded(row: StepFeedback, feedback: FeedbackRequest) -> FeedbackRecorded:
+    return FeedbackRecorded(
+        id=row.id,
+        decision_id=row.decision_id,
+        created_at=as_utc(row.created_at),
+        source=row.source,  # type: ignore[arg-type]
+        reporter=feedback.reporter,
+        step_code=row.step_code,
+        outcome=feedback.outcome,
+        reason_code=feedback.reason_code,
+    )
+
+
 class DecisionLog:
     """The decision log of one process, over one Store."""
 
@@ -165,6 +192,7 @@ class DecisionLog:
         self.request_storage = request_storage
         self.salt = salt
         self.default_client = default_client
+        self._fingerprint_key: bytes | None = None
         self._writer: GroupCommitter[list[DecisionRows]] = GroupCommitter(store, self._write, "decisions")
 
     @classmethod
@@ -180,10 +208,24 @@ class DecisionLog:
     # -- hashing -------------------------------------------------------------------------------------------
 
     def _keyed_sha256(self, text: str) -> str:
-        """HMAC-SHA-256 with the configured salt; plain SHA-256 when no salt is configured."""
-        if self.salt:
-            return hmac.new(self.salt, text.encode(), hashlib.sha256).hexdigest()
-        return hashlib.sha256(text.encode()).hexdigest()
+        """HMAC-SHA-256 with the configured salt, else with this deployment's own secret (made once by
+        migration 0004 and kept in the store): never a plain SHA-256 that a guess could be checked against."""
+        key = self.salt or self._deployment_key()
+        return hmac.new(key, text.encode(), hashlib.sha256).hexdigest()
+
+    def _deployment_key(self) -> bytes:
+        """Read once per process, on a connection of its own: a read needs no writer's turn."""
+        if self._fingerprint_key is None:
+            query = select(DeploymentSecret.value).where(DeploymentSecret.name == "fingerprint_key")
+            try:
+                with self.store.engine.connect() as connection:
+                    value = connection.execute(query).scalar_one_or_none()
+            except DBAPIError as exc:
+                raise unavailable(exc) from exc
+            if value is None:  # a store not migrated by this service: refuse rather than fall back
+                raise StoreUnavailable("no deployment secret")
+            self._fingerprint_key = value.encode()
+        return self._fingerprint_key
 
     # -- recording -----------------------------------------------------------------------------------------
 
@@ -200,7 +242,7 @@ class DecisionLog:
             return None
         if found.request_fingerprint != fingerprint:
             raise IdempotencyConflict
-        return Answer(str(found.response_json).encode(), str(found.lang), found.id)
+        return ReplayedAnswer(str(found.response_json).encode(), str(found.lang), found.id)
 
     def record(
         self,
@@ -472,10 +514,31 @@ class DecisionLog:
             )
             if str(feedback.step_code) not in codes:
                 raise StepNotInDecision
+            at = as_utc(now or utcnow())
+            reason = feedback.reason_code.value if feedback.reason_code else None
+            same_reason = (
+                StepFeedback.reason_code.is_(None) if reason is None else StepFeedback.reason_code == reason
+            )
+            same = session.scalars(
+                select(StepFeedback)
+                .where(
+                    StepFeedback.decision_id == decision_id,
+                    StepFeedback.client_id == (client_id or self.default_client),
+                    StepFeedback.source == source,
+                    StepFeedback.reporter == feedback.reporter,
+                    StepFeedback.step_code == str(feedback.step_code),
+                    StepFeedback.outcome == feedback.outcome,
+                    same_reason,
+                    StepFeedback.created_at >= at - SAME_FEEDBACK_WINDOW,
+                )
+                .limit(1)
+            ).first()
+            if same is not None:  # said again (a double tap, a retry): the report counts it once
+                return ExistingFeedback(**_recorded(same, feedback).model_dump())
             row = StepFeedback(
                 id=uuid.uuid4(),
                 decision_id=decision_id,
-                created_at=as_utc(now or utcnow()),
+                created_at=at,
                 client_id=client_id or self.default_client,
                 source=source,
                 reporter=feedback.reporter,
@@ -484,16 +547,7 @@ class DecisionLog:
                 reason_code=feedback.reason_code.value if feedback.reason_code else None,
             )
             session.add(row)
-        return FeedbackRecorded(
-            id=row.id,
-            decision_id=decision_id,
-            created_at=row.created_at,
-            source=source,  # type: ignore[arg-type]
-            reporter=feedback.reporter,
-            step_code=row.step_code,
-            outcome=feedback.outcome,
-            reason_code=feedback.reason_code,
-        )
+        return _recorded(row, feedback)
 
     def add_card_feedback(
         self,

@@ -200,7 +200,7 @@ def _detail(step: NextStep, disclaimer: str) -> str:
 def cards(
     answer: RecommendationResponse,
     time_sensitive: bool,
-    source_url: str,
+    source_url: str | None,
     card_ids: Mapping[str, str] | None = None,
 ) -> CdsResponse:
     """One card per next step, in rank order; card_ids (step code -> uuid) when the decision is recorded."""

@@ -129,6 +129,31 @@ def test_a_lifetime_over_five_minutes(setup: Setup) -> None:
     refused(setup.call(setup.es.token(claims(EHR_URL_ISSUER, setup.endpoint, exp=now + 3600))))
 
 
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"exp": 10**400},
+        {"exp": float("inf")},
+        {"exp": float("nan")},
+        {"iat": 10**400},
+        {"nbf": 10**400},
+        {"exp": "soon"},
+    ],
+    ids=[
+        "exp-401-digits",
+        "exp-infinite",
+        "exp-nan",
+        "iat-401-digits",
+        "nbf-huge",
+        "exp-text",
+    ],
+)
+def test_a_validly_signed_token_with_an_out_of_range_claim_is_401_not_500(
+    setup: Setup, changes: dict[str, Any]
+) -> None:
+    refused(setup.call(setup.es.token(claims(EHR_URL_ISSUER, setup.endpoint, **changes))))
+
+
 @pytest.mark.parametrize("claim", ["iss", "aud", "exp", "iat", "jti"])
 def test_a_missing_claim(setup: Setup, claim: str) -> None:
     refused(setup.call(setup.es.token(claims(EHR_URL_ISSUER, setup.endpoint, **{claim: None}))))

@@ -124,9 +124,9 @@ async def call_service(
         card_ids = {
             s.code: str(card_uuid(answered.decision_id, s.code)) for s in answered.recommendation.next_steps
         }
-    return cds_hooks.cards(
-        answered.recommendation, comparison.time_sensitive, str(request.url_for("redoc")), card_ids
-    )
+    base: str | None = request.app.state.public_base_url  # never the caller's Host: no URL without it
+    source_url = base.rstrip("/") + "/redoc" if base else None
+    return cds_hooks.cards(answered.recommendation, comparison.time_sensitive, source_url, card_ids)
 
 
 @router.post(
