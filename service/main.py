@@ -5,6 +5,7 @@ from fastapi.middleware.cors import CORSMiddleware
 
 from service.answering import Answering
 from service.api.routes import (
+    admin,
     batch,
     cds_hooks,
     decisions,
@@ -20,7 +21,7 @@ from service.api.routes import (
 from service.auth import setup as auth_setup
 from service.auth.middleware import Authenticate
 from service.config import Settings, get_settings
-from service.core.rulebook import RuleBook
+from service.core.live_rules import LiveRules
 from service.decisions.null_log import NullLog
 from service.decisions.service import DecisionLog
 from service.handout.labels import load_labels
@@ -28,11 +29,16 @@ from service.openapi import document
 from service.web import decision_problems, problems
 from service.web.batch_slots import BatchSlots
 from service.web.limits import BodyLimits, require_json
-from service.web.metrics import ENGINE_SECONDS
+from service.web.metrics import ENGINE_SECONDS, observe_rules
 from service.web.security_headers import SecurityHeaders
 from service.web.telemetry import RequestTelemetry
 from service.web.timeout import RequestTimeout
 from service.web.vocabulary import BindVocabulary
+
+
+def _observe_rules(live: LiveRules, previous: str | None, failed: bool) -> None:
+    failure = live.last_failure
+    observe_rules(live.current.revision, previous, failed, failure.at.timestamp() if failure else None)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -50,14 +56,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         redoc_url=None,
     )
     app.state.settings = settings
-    app.state.rules = RuleBook.load(settings.rules_dir, ENGINE_SECONDS.time)  # swapped whole
+    # The rule book in use, swapped whole on a reload (service/core/live_rules.py).
+    app.state.live_rules = LiveRules(settings.rules_dir, ENGINE_SECONDS.time, _observe_rules)
     app.state.public_base_url = settings.public_base_url  # every absolute URL the service writes starts here
-    app.state.handout_labels = load_labels(settings.rules_dir, set(app.state.rules.catalog.texts))
+    app.state.handout_labels = load_labels(
+        settings.rules_dir, set(app.state.live_rules.current.catalog.texts)
+    )
     app.state.decisions = DecisionLog.from_settings(settings) if settings.decision_store == "on" else None
     app.state.answering = Answering(app.state.decisions or NullLog())
     problems.install(app)
     decision_problems.install(app)
-    app.add_middleware(BindVocabulary, current=lambda: app.state.rules.vocabulary)
+    app.add_middleware(BindVocabulary, current=lambda: app.state.live_rules.current.vocabulary)
     app.add_middleware(
         BodyLimits, max_bytes=settings.max_body_bytes, max_batch_bytes=settings.max_batch_body_bytes
     )
@@ -80,10 +89,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             max_age=600,
         )
     # Outside CORS and authentication, so refusals are logged and counted too.
-    app.add_middleware(RequestTelemetry, ruleset_version=app.state.rules.recommender.ref.version)
+    app.add_middleware(
+        RequestTelemetry, ruleset_version=lambda: app.state.live_rules.current.recommender.ref.version
+    )
     app.add_middleware(SecurityHeaders, hsts_max_age=settings.hsts_max_age_seconds)  # outermost
     for module in (recommendations, batch, decisions, handout, reference, review, health, metrics, cds_hooks):
         app.include_router(module.router, dependencies=[Depends(require_json)])
+    app.include_router(admin.router)  # it reads no body, so it asks for no content type
     if settings.bench_floor:
         app.include_router(floor.router, dependencies=[Depends(require_json)])
     docs.install(app)

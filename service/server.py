@@ -1,5 +1,9 @@
 """Serve the app with uvicorn's process supervisor: N workers sharing one socket, each replaced if it dies.
 
+SIGHUP to the supervisor reloads the rules in every worker without a restart (uvicorn's own SIGHUP would
+restart them): it is passed on to each worker, which reloads in a thread while it keeps answering
+(service/core/live_rules.py). POST /v1/admin/rules:reload reloads its worker and sends the supervisor SIGHUP.
+
 The supervisor runs even with one worker, so a worker killed by a signal (or a crash inside the rules
 engine) is always replaced: it checks its workers every half second. On SIGTERM (or SIGINT) it asks each
 worker to stop; a worker stops accepting, finishes the requests in flight (for at most
@@ -8,19 +12,54 @@ worker to stop; a worker stops accepting, finishes the requests in flight (for a
 
 from __future__ import annotations
 
+import contextlib
 import gc
+import logging
+import os
+import signal
 import sys
+import threading
 
 import uvicorn
 from fastapi import FastAPI
 from uvicorn.supervisors import Multiprocess
 
 from service.config import Settings
+from service.core.live_rules import SUPERVISOR_ENV, LiveRules, ReloadRefused
 from service.web import metrics
 from service.web.logs import log_config
 
 APP = "service.server:worker_app"
 HTTP = "service.web.http_protocol:BoundedH11Protocol"  # h11 with header, time and connection limits
+
+logger = logging.getLogger("nextsteps.rules")
+
+
+class Supervisor(Multiprocess):
+    """uvicorn's supervisor, but SIGHUP reloads the rules in each worker instead of restarting it."""
+
+    def handle_hup(self) -> None:
+        logger.info("SIGHUP: every worker reloads its rules")
+        for process in self.processes:
+            # one that has just exited is replaced by a worker that loads the rules as they are now
+            with contextlib.suppress(OSError):
+                if process.pid is not None:
+                    os.kill(process.pid, signal.SIGHUP)
+
+
+def reload_on_sighup(live: LiveRules) -> None:
+    """In a worker's main thread: on SIGHUP, reload in a thread of its own while requests go on."""
+
+    def reload() -> None:
+        try:
+            outcome = live.reload()
+        except ReloadRefused:
+            logger.error("rules reload refused; the last good rules keep serving (see GET /v1/rules)")
+        else:
+            logger.info("rules reload: revision %s (changed: %s)", outcome.revision[:12], outcome.changed)
+
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGHUP, lambda signum, frame: threading.Thread(target=reload).start())
 
 
 def worker_app() -> FastAPI:
@@ -34,6 +73,7 @@ def worker_app() -> FastAPI:
     from service.main import create_app  # in the worker only: the supervisor never builds the app
 
     app = create_app()
+    reload_on_sighup(app.state.live_rules)
     gc.collect()
     gc.freeze()
     return app
@@ -67,7 +107,8 @@ def serve(settings: Settings) -> int:
         return 2
     try:
         config = uvicorn_config(settings)
-        supervisor = Multiprocess(config, sockets=[config.bind_socket()])
+        os.environ[SUPERVISOR_ENV] = str(os.getpid())  # the workers inherit it (service/core/live_rules.py)
+        supervisor = Supervisor(config, sockets=[config.bind_socket()])
         supervisor.run()
     finally:
         metrics.remove_multiproc_dir(directory, settings.prometheus_multiproc_dir)

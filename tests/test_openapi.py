@@ -115,6 +115,7 @@ def test_operations_have_stable_ids_summaries_and_descriptions(doc: dict[str, An
         "rules-list": "get /v1/rules",
         "health-live": "get /healthz",
         "health-ready": "get /readyz",
+        "rules-reload": "post /v1/admin/rules:reload",
         "cds-services-discover": "get /cds-services",
         "cds-services-call": "post /cds-services/{service_id}",
         "cds-services-feedback": "post /cds-services/{service_id}/feedback",

@@ -5,6 +5,7 @@ Those hops (five per recommendation) took about 15% of a worker's time under loa
 half of what the rules engine took then.
 """
 
+from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
 from fastapi import Depends, Header, HTTPException, Request
@@ -12,6 +13,7 @@ from fastapi import Depends, Header, HTTPException, Request
 from service.answering import Answering
 from service.auth.clients import Client, Scope
 from service.auth.middleware import REALM
+from service.core.live_rules import LiveRules
 from service.core.recommender import Recommender
 from service.core.rulebook import RuleBook
 from service.decisions.exceptions import StoreOff
@@ -21,10 +23,24 @@ from service.handout.labels import Labels
 from service.web.timeout import GATE
 
 
-async def get_rules(request: Request) -> RuleBook:
-    """The app's rule book (catalog, recommender, codes), built from its settings (service/main.py)."""
-    rules: RuleBook = request.app.state.rules
-    return rules
+async def get_rules(request: Request) -> AsyncIterator[RuleBook]:
+    """The app's rule book (catalog, recommender, codes) in use when the request started, built from its
+    settings (service/main.py): held until the request ends, so a reload never changes it midway."""
+    live: LiveRules = request.app.state.live_rules
+    rules = live.acquire()
+    try:
+        yield rules
+    finally:
+        live.release(rules)
+
+
+async def get_live_rules(request: Request) -> LiveRules:
+    """The rule book in use and its reload (service/core/live_rules.py)."""
+    live: LiveRules = request.app.state.live_rules
+    return live
+
+
+LiveRulesDep = Annotated[LiveRules, Depends(get_live_rules)]
 
 
 RulesDep = Annotated[RuleBook, Depends(get_rules)]

@@ -354,7 +354,12 @@ def _load_language(
 
 @lru_cache
 def load_catalog(root: Path) -> Catalog:
-    """Read and check catalog.yaml and every text/<lang>.yaml under root."""
+    """read_catalog, once per directory (for tests and tools: a rules reload reads with read_catalog)."""
+    return read_catalog(root)
+
+
+def read_catalog(root: Path) -> Catalog:
+    """Read and check catalog.yaml and every text/<lang>.yaml under root, as they are now."""
     files: dict[str, bytes] = {}
     text_paths = sorted((root / "text").glob("*.yaml"))
     langs = tuple(p.stem for p in text_paths)

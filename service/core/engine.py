@@ -7,7 +7,9 @@ durable-rules 2.0.28 is used within what was measured safe on this machine:
   twice and JSON-encodes the session state: about two thirds of an evaluation's time,
   none of it needed here (docs/engine.md). The rules are still matched and fired by the
   engine's own network; this module only hands it facts and runs the actions it schedules;
-- one thread at a time inside the engine (a lock; the C core never releases the GIL);
+- one thread at a time inside the engine, across every ruleset of the process (one lock; the C core
+  never releases the GIL): a rules reload compiles its new ruleset beside the old one, under a new name;
+- a ruleset is deleted (`close`) only when no evaluation can use it any more (service/core/live_rules.py);
 - facts only, never events (an event is consumed by the first rule that fires);
 - a fresh string session id per evaluation, always deleted afterwards
   (a ruleset holds at most 1,024 live sessions);
@@ -43,6 +45,8 @@ OPEN_FACT: Fact = {"t": OPEN_RULE}
 # these facts (they are kept all the same, and the scheduled actions are run either way), 2 a fact
 # the session already holds.
 OBSERVED = 2
+# One thread at a time inside the C core, whichever ruleset it works on.
+_ENGINE_LOCK = threading.Lock()
 
 
 def _encode(facts: Iterable[Fact], sid: str) -> str:
@@ -55,14 +59,24 @@ class RulesEngine:
 
     def __init__(self, name: str, definition: dict[str, Any], aliases: Mapping[str, Sequence[str]]) -> None:
         self._aliases = {rule_id: tuple(names) for rule_id, names in aliases.items()}
-        self._lock = threading.Lock()
+        self._lock = _ENGINE_LOCK
+        self._closed = False
         self._sids = itertools.count(1)
         # The engine takes the conditions; the actions stay here, by rule id ("run" is the Host's key).
         rules = {
             rule_id: {k: v for k, v in rule.items() if k != "run"} for rule_id, rule in definition.items()
         }
         rules[OPEN_RULE] = {"all": [{"o": {"t": OPEN_RULE}}]}
-        self._handle: int = core.create_ruleset(name, json.dumps(rules, ensure_ascii=False))
+        encoded = json.dumps(rules, ensure_ascii=False)
+        with self._lock:
+            self._handle: int = core.create_ruleset(name, encoded)
+
+    def close(self) -> None:
+        """Delete the ruleset from the engine; only once no evaluation can reach it. Idempotent."""
+        with self._lock:
+            if not self._closed:
+                self._closed = True
+                core.delete_ruleset(self._handle)
 
     def evaluate(self, batches: Sequence[Sequence[Fact]], handler: FireHandler) -> None:
         """Assert each batch of facts in turn in a fresh session, running every rule that fires.
@@ -71,6 +85,8 @@ class RulesEngine:
         so the stage's rules see every other fact of the batch.
         """
         with self._lock:
+            if self._closed:
+                raise EngineError("the ruleset was closed")
             session = _Session(self._handle, f"e{next(self._sids)}", self._aliases, handler)
             try:
                 for batch in [[OPEN_FACT, *batches[0]], *batches[1:]] if batches else [[OPEN_FACT]]:

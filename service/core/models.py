@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Literal
 
@@ -340,10 +341,43 @@ class RuleEntry(BaseModel):
     file: str = Field(description="The rule file it is defined in.")
 
 
+class ReloadFailure(BaseModel):
+    """The last reload that was refused; the rules loaded before it kept serving."""
+
+    at: datetime = Field(description="When the reload was refused.")
+    reason: str = Field(description="The file and entry at fault and why, or why a restart is needed.")
+    restart_needed: bool = Field(description="The accepted codes changed: they take effect on a restart.")
+
+
+class RulesLoad(BaseModel):
+    """The rules this server process serves: their revision (sha256 of every file read), the last failure."""
+
+    revision: str = Field(description="SHA-256 over the loaded rule, catalog and text files.")
+    version: str = Field(description="The ruleset's version.")
+    loaded_at: datetime = Field(description="When these rules were put in use (start-up or a reload).")
+    last_failure: ReloadFailure | None = Field(
+        default=None, description="The last reload refused since start-up, if any."
+    )
+
+
+class ReloadOutcome(BaseModel):
+    revision: str = Field(description="The revision now in use.")
+    previous_revision: str = Field(description="The revision in use before.")
+    changed: bool = Field(description="False when the files were the ones already in use.")
+
+
+class ReloadResponse(ReloadOutcome):
+    reloads: Literal["every_process", "this_process"] = Field(
+        description="`every_process`: every process of this server was told to reload too; `this_process`: "
+        "this server runs no other."
+    )
+
+
 class RulesResponse(BaseModel):
     version: str = Field(description="The ruleset's version.")
     sha256: str = Field(description="SHA-256 over the loaded rule, catalog and text files.")
     rules: list[RuleEntry] = Field(description="Every rule, in evaluation order.")
+    loaded: RulesLoad = Field(description="When they were loaded and the last reload refused, if any.")
 
 
 class Health(BaseModel):
@@ -357,4 +391,7 @@ class Readiness(BaseModel):
     ruleset: RulesetRef = Field(description="The rules loaded.")
     decision_store: Literal["sqlite", "postgresql", "off"] | None = Field(
         default=None, description="Where decisions are kept: `sqlite`, `postgresql`, or `off` (none kept)."
+    )
+    rules: RulesLoad | None = Field(
+        default=None, description="The revision this process serves and the last reload it refused."
     )

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from service.core.actions import Outcome
-from service.core.catalog import DEFAULT_LANG, Catalog, load_catalog, ruleset_sha256
+from service.core.catalog import DEFAULT_LANG, Catalog, read_catalog, ruleset_sha256
 from service.core.engine import Fact, RulesEngine
 from service.core.exceptions import EngineError
 from service.core.facts import cancer_types_named, to_facts
@@ -47,15 +47,19 @@ class Recommender:
 
     @classmethod
     def load(
-        cls, rules_dir: Path, timer: Callable[[], AbstractContextManager[object]] = nullcontext
+        cls,
+        rules_dir: Path,
+        timer: Callable[[], AbstractContextManager[object]] = nullcontext,
+        name: str = RULESET_NAME,
     ) -> Recommender:
-        """Read and check rules_dir and start the engine; raises RuleFileError."""
-        catalog = load_catalog(rules_dir)
+        """Read and check rules_dir and compile it in the engine as ruleset `name` (unique in the
+        process: a reload compiles beside the rules in use); raises RuleFileError."""
+        catalog = read_catalog(rules_dir)
         for lang, text in catalog.texts.items():
             check_phrases(lang, text.phrases, [m.value for m in Modality], [i.value for i in Intent])
         ruleset = load_ruleset(rules_dir, catalog)
         aliases = {rule.id: list(rule.aliases) for rule in ruleset.rules}
-        engine = RulesEngine(RULESET_NAME, ruleset.definition(), aliases)
+        engine = RulesEngine(name, ruleset.definition(), aliases)
         sha = ruleset_sha256({**catalog.files, **ruleset.files})
         return cls(catalog, ruleset, engine, RulesetRef(version=catalog.version, sha256=sha), timer)
 

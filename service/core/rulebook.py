@@ -14,7 +14,7 @@ from typing import Any
 
 from service.core.catalog import Catalog
 from service.core.models import RecommendationRequest
-from service.core.recommender import Recommender
+from service.core.recommender import RULESET_NAME, Recommender
 from service.core.vocabulary import Vocabulary
 
 
@@ -25,11 +25,24 @@ class RuleBook:
 
     @classmethod
     def load(
-        cls, rules_dir: Path, timer: Callable[[], AbstractContextManager[object]] = nullcontext
+        cls,
+        rules_dir: Path,
+        timer: Callable[[], AbstractContextManager[object]] = nullcontext,
+        name: str = RULESET_NAME,
     ) -> RuleBook:
-        """Read and check rules_dir and start its engine (each evaluation wrapped in `timer`)."""
-        recommender = Recommender.load(rules_dir, timer)
+        """Read and check rules_dir and start its engine as ruleset `name` (each evaluation wrapped in
+        `timer`); raises RuleFileError."""
+        recommender = Recommender.load(rules_dir, timer, name)
         return cls(recommender, Vocabulary.of(recommender.catalog))
+
+    @property
+    def revision(self) -> str:
+        """The sha256 of every file read: rules, catalog, text and resources."""
+        return self.recommender.ref.sha256
+
+    def close(self) -> None:
+        """Free its ruleset in the engine; only once no request holds this rule book."""
+        self.recommender.engine.close()
 
     @property
     def catalog(self) -> Catalog:

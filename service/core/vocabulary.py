@@ -48,6 +48,10 @@ class Vocabulary:
         }
         return cls({kind: _enum(kind, values) for kind, values in codes.items()})
 
+    def codes(self) -> dict[str, tuple[str, ...]]:
+        """The accepted values of each kind: what the request schema and the OpenAPI document say."""
+        return {kind: tuple(member.value for member in enum) for kind, enum in self.enums.items()}
+
     @contextmanager
     def bound(self) -> Iterator[Vocabulary]:
         """Validate request models against this vocabulary within the block (this thread or task only)."""

@@ -105,9 +105,25 @@ class StepReport(BaseModel):
     feedback: FeedbackCounts = Field(description="The feedback on this step in these decisions.")
 
 
+class RuleReport(BaseModel):
+    rule: str = Field(description="The rule's id, as `Reason.rule` names it.")
+    decisions: int = Field(description="Decisions in which this rule placed or moved a next step.")
+    steps: int = Field(description="Next steps this rule placed or moved, over those decisions.")
+    feedback: FeedbackCounts = Field(
+        description="What people said about the steps this rule placed or moved."
+    )
+
+
 class DecisionReport(BaseModel):
     decisions: int = Field(description="How many decisions the report covers.")
     since: datetime | None = Field(description="The start of the time range, if one was given.")
     until: datetime | None = Field(description="The end of the time range, if one was given.")
     ruleset_version: str | None = Field(description="The ruleset version filtered on, if one was given.")
     steps: list[StepReport] = Field(description="One entry per next step, in catalog order.")
+    rules: list[RuleReport] = Field(
+        default_factory=list,
+        description=(
+            "Per rule that placed or moved a step (recommend, adjust), how often and how its steps were "
+            "rated; rules that place no step (derive) are counted by the metric nextsteps_rule_firings_total."
+        ),
+    )

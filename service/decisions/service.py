@@ -47,6 +47,7 @@ from service.decisions.schemas import (
     RankCount,
     ReasonCode,
     RequestStorage,
+    RuleReport,
     StepReport,
 )
 from service.decisions.store import Store, StoreUnavailable, database_url, unavailable
@@ -440,6 +441,7 @@ class DecisionLog:
         for code, outcome, count in outcomes:
             if outcome in OUTCOMES:
                 setattr(feedback.setdefault(code, FeedbackCounts()), outcome, count)
+        rules = self._rule_report(where)
         known = [c for c in step_codes if c in by_rank or c in feedback]
         known += sorted((set(by_rank) | set(feedback)) - set(step_codes))
         return DecisionReport(
@@ -456,7 +458,40 @@ class DecisionLog:
                 )
                 for code in known
             ],
+            rules=rules,
         )
+
+    def _rule_report(self, where: list[ColumnElement[bool]]) -> list[RuleReport]:
+        """Per rule: the decisions and steps it placed or moved, and the feedback on those steps."""
+        with self.store.session() as session:
+            placed = session.execute(
+                select(DecisionStep.decision_id, DecisionStep.code, DecisionStep.rule_ids)
+                .join(Decision, Decision.id == DecisionStep.decision_id)
+                .where(*where)
+            ).all()
+            rated = session.execute(
+                select(StepFeedback.decision_id, StepFeedback.step_code, StepFeedback.outcome)
+                .join(Decision, Decision.id == StepFeedback.decision_id)
+                .where(*where)
+            ).all()
+        outcomes: dict[tuple[uuid.UUID, str], list[str]] = {}
+        for decision_id, code, outcome in rated:
+            if outcome in OUTCOMES:
+                outcomes.setdefault((decision_id, code), []).append(outcome)
+        decisions: dict[str, set[uuid.UUID]] = {}
+        steps: dict[str, int] = {}
+        feedback: dict[str, FeedbackCounts] = {}
+        for decision_id, code, rule_ids in placed:
+            for rule in json.loads(rule_ids):
+                decisions.setdefault(rule, set()).add(decision_id)
+                steps[rule] = steps.get(rule, 0) + 1
+                counts = feedback.setdefault(rule, FeedbackCounts())
+                for outcome in outcomes.get((decision_id, code), []):
+                    setattr(counts, outcome, getattr(counts, outcome) + 1)
+        return [
+            RuleReport(rule=rule, decisions=len(decisions[rule]), steps=steps[rule], feedback=feedback[rule])
+            for rule in sorted(steps, key=lambda r: (-steps[r], r))
+        ]
 
     # -- feedback ------------------------------------------------------------------------------------------
 

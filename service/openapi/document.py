@@ -104,7 +104,7 @@ def _language_header(operation: dict[str, Any], languages: list[str]) -> None:
 
 def build(app: FastAPI) -> dict[str, Any]:
     """The document of this app: its codes (cancer types, steps, languages) are those of its rules."""
-    rules: RuleBook = app.state.rules
+    rules: RuleBook = app.state.live_rules.current
     with rules.vocabulary.bound():
         doc = get_openapi(
             title=app.title,

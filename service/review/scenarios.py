@@ -21,6 +21,7 @@ class Scenario:
     expect: dict[str, Any]
     rules_fired: tuple[str, ...]  # empty when the request is not valid for this service
     valid: bool
+    steps: tuple[str, ...] = ()  # the next steps ranked, in rank order; empty when not valid
 
 
 def _entries(path: Path) -> list[dict[str, Any]]:
@@ -35,10 +36,18 @@ def run_scenarios(rules_dir: Path, rules: RuleBook) -> list[Scenario]:
         for entry in _entries(path):
             request: dict[str, Any] = entry["request"] if isinstance(entry.get("request"), dict) else {}
             expect: dict[str, Any] = entry["expect"] if isinstance(entry.get("expect"), dict) else {}
+            fired: tuple[str, ...]
+            steps: tuple[str, ...]
             try:
-                fired = tuple(rules.recommender.recommend(rules.parse(request)).rules_fired)
-                valid = True
+                answer = rules.recommender.recommend(rules.parse(request))
             except ValidationError:
-                fired, valid = (), False
-            found.append(Scenario(path.name, str(entry.get("name", "")), request, expect, fired, valid))
+                fired, steps, valid = (), (), False
+            else:
+                fired, steps, valid = (
+                    tuple(answer.rules_fired),
+                    tuple(s.code for s in answer.next_steps),
+                    True,
+                )
+            name = str(entry.get("name", ""))
+            found.append(Scenario(path.name, name, request, expect, fired, valid, steps))
     return found

@@ -21,6 +21,7 @@ from prometheus_client import (
     REGISTRY,
     CollectorRegistry,
     Counter,
+    Gauge,
     Histogram,
     generate_latest,
     multiprocess,
@@ -66,6 +67,31 @@ ENGINE_SECONDS = Histogram(
     "Time the rules engine takes for one evaluation.",
     buckets=(0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1),
 )
+
+# Per worker (the `pid` label): 1 for the revision it serves, 0 for the ones it served before.
+RULES_REVISION = Gauge(
+    "nextsteps_rules_revision_info",
+    "The rules revision (sha256 of the rules files) each worker serves: 1 in use, 0 replaced.",
+    ["revision"],
+    multiprocess_mode="liveall",
+)
+RULES_RELOADS = Counter("nextsteps_rules_reloads_total", "Rules reload attempts, by result.", ["result"])
+RULES_LAST_FAILURE = Gauge(
+    "nextsteps_rules_last_reload_failure_timestamp_seconds",
+    "When a worker last refused a rules reload (Unix time); 0: never.",
+    multiprocess_mode="livemax",
+)
+
+
+def observe_rules(revision: str, previous: str | None, failed: bool, failed_at: float | None) -> None:
+    """After the first load (previous None) or a reload attempt."""
+    if previous is not None:
+        RULES_RELOADS.labels("refused" if failed else "loaded").inc()
+    if failed_at is not None:
+        RULES_LAST_FAILURE.set(failed_at)
+    if previous is not None and previous != revision:
+        RULES_REVISION.labels(previous).set(0)
+    RULES_REVISION.labels(revision).set(1)
 
 
 def method_label(method: str) -> str:

@@ -10,6 +10,7 @@ import logging
 import re
 import time
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 from starlette.datastructures import MutableHeaders
@@ -51,9 +52,9 @@ def route_of(scope: Scope) -> str:
 class RequestTelemetry:
     """Pure ASGI middleware: request id in and out, one log line, request count and latency."""
 
-    def __init__(self, app: ASGIApp, ruleset_version: str) -> None:
+    def __init__(self, app: ASGIApp, ruleset_version: Callable[[], str]) -> None:
         self.app = app
-        self.ruleset_version = ruleset_version
+        self.ruleset_version = ruleset_version  # of the rules in use: a reload changes it
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -90,7 +91,7 @@ class RequestTelemetry:
                     "route": route,
                     "status": status,
                     "duration_ms": round(seconds * 1000, 3),
-                    "ruleset_version": self.ruleset_version,
+                    "ruleset_version": self.ruleset_version(),
                     "next_steps": state.get("next_steps", []),
                 },
             )

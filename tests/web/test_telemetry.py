@@ -150,7 +150,7 @@ def test_an_unexpected_error_is_a_500_with_the_request_id_and_no_message(
 
     app = FastAPI()
     problems.install(app)
-    app.add_middleware(RequestTelemetry, ruleset_version="test")
+    app.add_middleware(RequestTelemetry, ruleset_version=lambda: "test")
 
     @app.get("/boom")
     async def boom() -> None:

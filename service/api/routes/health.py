@@ -6,7 +6,7 @@ from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
-from service.api.deps import DecisionLogDep, RecommenderDep
+from service.api.deps import DecisionLogDep, LiveRulesDep, RecommenderDep
 from service.core.models import Health, Readiness
 from service.web.problem_types import STORE_UNAVAILABLE
 from service.web.problems import problem
@@ -27,15 +27,20 @@ async def healthz() -> Health:
     response_model=Readiness,
     responses={503: {"description": "The decision store is not reachable, or recent writes to it failed."}},
 )
-async def readyz(recommender: RecommenderDep, decisions: DecisionLogDep) -> Readiness | JSONResponse:
+async def readyz(
+    recommender: RecommenderDep, live: LiveRulesDep, decisions: DecisionLogDep
+) -> Readiness | JSONResponse:
     """Answers 200 once the rules are loaded into the engine and the decision store answers, and no
-    write to it has failed in the last 30 s without one succeeding since; else 503."""
+    write to it has failed in the last 30 s without one succeeding since; else 503.
+
+    `rules` gives the revision this process serves and the last reload it refused (the last good rules
+    keep serving, so a refused reload does not make the service unready)."""
     if decisions is None:
-        return Readiness(status="ready", ruleset=recommender.ref, decision_store="off")
+        return Readiness(status="ready", ruleset=recommender.ref, decision_store="off", rules=live.status())
     if not await run_in_threadpool(decisions.store.ping):
         return problem(STORE_UNAVAILABLE, "The decision store is not reachable.")
     if decisions.store.failed_recently():
         return problem(STORE_UNAVAILABLE, "Recent writes to the decision store failed.")
     postgres = decisions.store.dialect == "postgresql"
     store: Literal["postgresql", "sqlite"] = "postgresql" if postgres else "sqlite"
-    return Readiness(status="ready", ruleset=recommender.ref, decision_store=store)
+    return Readiness(status="ready", ruleset=recommender.ref, decision_store=store, rules=live.status())

@@ -2,7 +2,7 @@
 
 from fastapi import APIRouter, Response
 
-from service.api.deps import AcceptLanguage, RecommenderDep
+from service.api.deps import AcceptLanguage, LiveRulesDep, RecommenderDep
 from service.core.languages import negotiate
 from service.core.models import (
     CancerTypeEntry,
@@ -95,9 +95,12 @@ async def list_cancer_types(
 
 
 @router.get("/rules", operation_id="rules-list", summary="The loaded rules", response_model=RulesResponse)
-async def list_rules(recommender: RecommenderDep) -> RulesResponse:
-    """Rule ids in evaluation order, with the ruleset version and the sha256 of the loaded files."""
+async def list_rules(recommender: RecommenderDep, live: LiveRulesDep) -> RulesResponse:
+    """Rule ids in evaluation order, with the ruleset version and the sha256 of the loaded files;
+    `loaded` says when they were loaded and the last reload refused, if any."""
     rules = [
         RuleEntry(id=r.id, stage=r.stage, action=r.action, file=r.file) for r in recommender.ruleset.rules
     ]
-    return RulesResponse(version=recommender.ref.version, sha256=recommender.ref.sha256, rules=rules)
+    return RulesResponse(
+        version=recommender.ref.version, sha256=recommender.ref.sha256, rules=rules, loaded=live.status()
+    )

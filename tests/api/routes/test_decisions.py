@@ -141,7 +141,7 @@ def test_feedback_is_kept_and_counted_in_the_report(store_client: httpx.Client) 
         kept = response.json()
         assert kept["decision_id"] == shown["decision_id"] and kept["step_code"] == body["step_code"]
         assert kept["source"] == "api"
-    decide(store_client, AGREE)
+    agreed = decide(store_client, AGREE)
     report = store_client.get("/v1/decisions/report").json()
     assert report["decisions"] == 2
     steps = {s["code"]: s for s in report["steps"]}
@@ -151,6 +151,18 @@ def test_feedback_is_kept_and_counted_in_the_report(store_client: httpx.Client) 
     assert steps[second]["ranks"] == [{"rank": 2, "count": 1}]
     assert steps[second]["feedback"] == {"done": 0, "helpful": 0, "not_helpful": 1}
     assert steps["confirmed_plan"]["recommended"] == 1
+    # per rule: the decisions and steps it placed or moved, and the feedback on those steps
+    rules = {r["rule"]: r for r in report["rules"]}
+    for rule in {reason["rule"] for reason in shown["next_steps"][0]["reasons"]}:
+        assert rules[rule]["decisions"] >= 1
+        assert rules[rule]["feedback"]["done"] >= 1 and rules[rule]["feedback"]["helpful"] >= 1
+    placed_second_only = {r["rule"] for r in shown["next_steps"][1]["reasons"]} - {
+        r["rule"] for step in shown["next_steps"] if step["code"] != second for r in step["reasons"]
+    }
+    for rule in placed_second_only:
+        assert rules[rule]["feedback"] == {"done": 0, "helpful": 0, "not_helpful": 1}
+    every_reason = [r for answer in (shown, agreed) for step in answer["next_steps"] for r in step["reasons"]]
+    assert sum(r["steps"] for r in report["rules"]) == len(every_reason)
     later = (datetime.now(UTC) + timedelta(hours=1)).isoformat()
     assert store_client.get("/v1/decisions/report", params={"since": later}).json()["steps"] == []
 
