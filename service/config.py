@@ -20,6 +20,9 @@ class Settings(BaseSettings):
     rules_dir: Path = PROJECT_ROOT / "rules"
     max_body_bytes: int = Field(default=64 * 1024, ge=1024, le=16 * 1024 * 1024)
     max_batch_body_bytes: int = Field(default=4 * 1024 * 1024, ge=1024, le=64 * 1024 * 1024)
+    # A FHIR Bundle (Content-Type application/fhir+json) may be larger than a JSON comparison.
+    max_fhir_body_bytes: int = Field(default=10 * 1024 * 1024, ge=1024, le=64 * 1024 * 1024)
+    max_fhir_entries: int = Field(default=2000, ge=1, le=20_000)
     log_level: str = Field(default="info", pattern="^(critical|error|warning|info|debug)$")
     workers: int = Field(default=1, ge=1, le=64)
     shutdown_timeout: int = Field(default=20, ge=1, le=3600)
@@ -53,6 +56,13 @@ class Settings(BaseSettings):
     redis_prefix: str = Field(default="nextsteps:", max_length=100)
     # Longest time one request may take, body included; past it the answer is 503.
     request_timeout_seconds: float = Field(default=10.0, gt=0, le=300)
+    # CDS Hooks `patient-view`: the page about this service that cards link as their source (never the
+    # API docs; empty: no source.url), and the EHR FHIR servers it may read when a prefetch is missing
+    # (JSON list of base URLs; empty: any https server). Reads are bounded in time and size.
+    cds_source_url: str | None = Field(default=None, pattern=r"^https?://")
+    cds_fhir_servers: list[str] = Field(default_factory=list)
+    cds_fhir_timeout_seconds: float = Field(default=5.0, gt=0, le=60)
+    cds_fhir_max_bytes: int = Field(default=10 * 1024 * 1024, ge=1024, le=64 * 1024 * 1024)
     # Strict-Transport-Security max-age on every response (0: no header).
     hsts_max_age_seconds: int = Field(default=31_536_000, ge=0)
 

@@ -12,6 +12,7 @@ from service.api.routes import (
     floor,
     health,
     metrics,
+    patient_view,
     recommendations,
     reference,
 )
@@ -21,6 +22,9 @@ from service.config import Settings, get_settings
 from service.core.recommender import Recommender
 from service.decisions import problems as decision_problems
 from service.decisions.service import DecisionLog
+from service.integrations.fhir import problems as fhir_problems
+from service.integrations.fhir.reader import FhirReader
+from service.integrations.patient_view import ClinicianVoice
 from service.web import problems
 from service.web.limits import BodyLimits, require_json
 from service.web.security_headers import SecurityHeaders
@@ -42,11 +46,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         redoc_url=None,
     )
     app.state.recommender = Recommender.load(settings.rules_dir)
+    app.state.fhir = FhirReader.load(settings.rules_dir, settings.max_fhir_entries)
+    app.state.clinician_voice = ClinicianVoice.load(settings.rules_dir, app.state.recommender.catalog)
     app.state.decisions = DecisionLog.from_settings(settings) if settings.decision_store == "on" else None
     problems.install(app)
     decision_problems.install(app)
+    fhir_problems.install(app)
     app.add_middleware(
-        BodyLimits, max_bytes=settings.max_body_bytes, max_batch_bytes=settings.max_batch_body_bytes
+        BodyLimits,
+        max_bytes=settings.max_body_bytes,
+        max_batch_bytes=settings.max_batch_body_bytes,
+        max_fhir_bytes=settings.max_fhir_body_bytes,
     )
     # Who is calling is settled before any body is read; the time limit covers both.
     app.add_middleware(Authenticate, authenticator=auth_setup.authenticator(settings))
@@ -63,7 +73,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # Outside CORS and authentication, so refusals are logged and counted too.
     app.add_middleware(RequestTelemetry, ruleset_version=app.state.recommender.ref.version)
     app.add_middleware(SecurityHeaders, hsts_max_age=settings.hsts_max_age_seconds)  # outermost
-    for module in (recommendations, batch, decisions, reference, health, metrics, cds_hooks):
+    # patient_view before cds_hooks: its fixed path must win over `/cds-services/{service_id}`.
+    for module in (recommendations, batch, decisions, reference, health, metrics, patient_view, cds_hooks):
         app.include_router(module.router, dependencies=[Depends(require_json)])
     if settings.bench_floor:
         app.include_router(floor.router, dependencies=[Depends(require_json)])

@@ -114,6 +114,7 @@ def test_operations_have_stable_ids_summaries_and_descriptions(doc: dict[str, An
         "health-ready": "get /readyz",
         "cds-services-discover": "get /cds-services",
         "cds-services-call": "post /cds-services/{service_id}",
+        "cds-services-patient-view": "post /cds-services/nextsteps-patient-view",
         "cds-services-feedback": "post /cds-services/{service_id}/feedback",
     }
 

@@ -21,6 +21,8 @@ SEED = "20261125"
 def test_schemathesis_finds_no_failure(base_url: str) -> None:
     command = [
         str(Path(sys.executable).parent / "schemathesis"),
+        "--config-file",
+        str(ROOT / "tests" / "schemathesis.toml"),
         "run",
         str(ROOT / "openapi" / "openapi.json"),
         "--url",

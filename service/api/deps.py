@@ -14,6 +14,7 @@ from service.auth.middleware import REALM
 from service.core.recommender import Recommender
 from service.decisions.exceptions import StoreOff
 from service.decisions.service import DecisionLog
+from service.integrations.fhir.reader import FhirReader
 
 
 async def get_recommender(request: Request) -> Recommender:
@@ -22,6 +23,14 @@ async def get_recommender(request: Request) -> Recommender:
 
 
 RecommenderDep = Annotated[Recommender, Depends(get_recommender)]
+
+
+async def get_fhir_reader(request: Request) -> FhirReader:
+    reader: FhirReader = request.app.state.fhir
+    return reader
+
+
+FhirReaderDep = Annotated[FhirReader, Depends(get_fhir_reader)]
 
 
 AcceptLanguage = Annotated[

@@ -10,6 +10,7 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from service.core.models import Closed, RecommendationResponse, RulesetRef, StepCode
+from service.integrations.fhir.report import FhirReport
 
 Outcome = Literal["done", "helpful", "not_helpful"]
 Reporter = Literal["patient", "clinician"]
@@ -33,6 +34,13 @@ class ReasonCode(StrEnum):
 
 class RecordedRecommendation(RecommendationResponse):
     decision_id: uuid.UUID = Field(description="Where this answer is kept: GET /v1/recommendations/{id}.")
+    fhir: FhirReport | None = Field(
+        default=None,
+        description=(
+            "Only in the answer to a FHIR Bundle: the opinions derived, and the resources used and ignored. "
+            "Not kept in the decision log."
+        ),
+    )
 
 
 class FeedbackRequest(Closed):

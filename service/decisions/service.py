@@ -229,7 +229,7 @@ class DecisionLog:
         """The rows that record one answer, and the answer's JSON with its decision_id."""
         decision_id = uuid.uuid4()
         answer = RecordedRecommendation(**response.model_dump(), decision_id=decision_id)
-        answer_json = answer.model_dump_json()
+        answer_json = answer.model_dump_json(exclude={"fhir"})  # the FHIR report is never kept
         canonical = canonical_json(body)
         decision = Decision(
             id=decision_id,

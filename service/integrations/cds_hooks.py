@@ -41,6 +41,7 @@ class CdsService(BaseModel):
     title: str
     description: str
     id: str
+    prefetch: dict[str, str] | None = None
     usageRequirements: str | None = None
 
 

@@ -22,7 +22,7 @@ from service.core.languages import choose
 from service.core.models import RecommendationRequest
 from service.decisions import cds_feedback
 from service.decisions.service import card_uuid
-from service.integrations import cds_hooks, feedback_metrics
+from service.integrations import cds_hooks, feedback_metrics, patient_view
 from service.integrations.cds_hooks import SERVICE_ID, CdsRequest, CdsResponse, Discovery, Feedback
 from service.web.problems import PROBLEM_RESPONSES, field_errors, problem
 
@@ -58,13 +58,24 @@ CDS_PROBLEMS: dict[int | str, dict[str, Any]] = {
 }
 
 
+# The call route serves every id but patient-view's, which has its own route (and body) before it.
+CallServiceId = Annotated[
+    str,
+    Path(
+        description="The service's `id` from discovery.",
+        examples=[SERVICE_ID],
+        max_length=200,
+        # documentation only (the Rust regex engine has no look-ahead): that id never reaches this route
+        json_schema_extra={"pattern": r"^(?!nextsteps-patient-view$)"},
+    ),
+]
 ServiceId = Annotated[
     str, Path(description="The service's `id` from discovery.", examples=[SERVICE_ID], max_length=200)
 ]
 
 
 def _known(service_id: str) -> None:
-    if service_id != SERVICE_ID:
+    if service_id not in (SERVICE_ID, patient_view.SERVICE_ID):
         raise HTTPException(404, "No CDS service has this id; see GET /cds-services.")
 
 
@@ -73,11 +84,14 @@ def _known(service_id: str) -> None:
     operation_id="cds-services-discover",
     summary="CDS Hooks discovery",
     response_model=Discovery,
+    response_model_exclude_none=True,
     responses={500: PROBLEM_RESPONSES[500]},
 )
 async def discover() -> Discovery:
-    """The CDS services on this server: one, for the custom hook `org.nextsteps.opinion-compare`."""
-    return cds_hooks.discovery()
+    """The CDS services on this server: `patient-view` (reads the chart's FHIR resources, with the
+    prefetch templates it needs) and the custom hook `org.nextsteps.opinion-compare`."""
+    found = cds_hooks.discovery()
+    return Discovery(services=[patient_view.discovery_entry(), *found.services])
 
 
 @router.post(
@@ -90,7 +104,7 @@ async def discover() -> Discovery:
     dependencies=[require_scope("recommend")],
 )
 async def call_service(
-    service_id: ServiceId,
+    service_id: CallServiceId,
     body: CdsRequest,
     request: Request,
     response: Response,
