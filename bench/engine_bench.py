@@ -30,6 +30,7 @@ from service.core.actions import Outcome
 from service.core.facts import to_facts
 from service.core.models import RecommendationRequest
 from service.core.recommender import Recommender, batches
+from service.core.rulebook import RuleBook
 
 
 def scaled_rules(factor: int, into: Path) -> Path:
@@ -99,7 +100,8 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=1)
     parser.add_argument("--label", default="current")
     args = parser.parse_args()
-    requests = [RecommendationRequest.model_validate(b) for b in comparisons(args.count)]
+    rules = RuleBook.load(PROJECT_ROOT / "rules")
+    requests = [rules.parse(b) for b in comparisons(args.count)]
     results: dict[str, Any] = {}
     with tempfile.TemporaryDirectory() as tmp:
         for factor in (1, 10, 30):

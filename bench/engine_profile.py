@@ -13,16 +13,16 @@ import argparse
 
 from bench.workload import comparisons
 from service.config import PROJECT_ROOT
-from service.core.models import RecommendationRequest
-from service.core.recommender import Recommender
+from service.core.rulebook import RuleBook
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--count", type=int, default=300)
     args = parser.parse_args()
-    recommender = Recommender.load(PROJECT_ROOT / "rules")
-    requests = [RecommendationRequest.model_validate(b) for b in comparisons(300)]
+    rules = RuleBook.load(PROJECT_ROOT / "rules")
+    recommender = rules.recommender
+    requests = [rules.parse(b) for b in comparisons(300)]
     for i in range(args.count):
         recommender.evaluate(requests[i % len(requests)])
 

@@ -12,13 +12,12 @@ engine's speed (bench/engine_bench.py), and an oracle for the differential test
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+from service.core.engine import Fact, FireHandler
 from service.core.ruleset import STAGE_GATE, Rule, Ruleset, fact_type_of
 
-Fact = dict[str, Any]
-FireHandler = Callable[[str, Mapping[str, Fact]], Iterable[Fact]]
 Condition = tuple[str, str, Any]  # alias, fact type, condition
 _MISSING = object()
 

@@ -5,7 +5,11 @@ from __future__ import annotations
 import random
 from typing import Any
 
-from service.core.models import CancerType, Intent, Modality, Specialty, Stage, StepCode
+from service.config import get_settings
+from service.core.catalog import load_catalog
+from service.core.models import Intent, Modality, Specialty, Stage
+
+CATALOG = load_catalog(get_settings().rules_dir)
 
 COMMON_TYPES = ["breast", "prostate", "lung", "colorectal", "lymphoma", "melanoma", "pancreatic", "ovarian"]
 STAGES = [s.value for s in Stage if s.value != "unknown"]
@@ -23,7 +27,7 @@ def comparison(rng: random.Random, index: int) -> dict[str, Any]:
     opinions = []
     for i in range(n):
         diagnosis: dict[str, Any] = {
-            "cancer_type": cancer if rng.random() < 0.9 else rng.choice(list(CancerType)).value
+            "cancer_type": cancer if rng.random() < 0.9 else rng.choice(list(CATALOG.cancer_types))
         }
         if rng.random() < 0.85:
             diagnosis["stage"] = stage if rng.random() < 0.75 else rng.choice([*STAGES, "unknown"])
@@ -46,7 +50,7 @@ def comparison(rng: random.Random, index: int) -> dict[str, Any]:
         )
     body: dict[str, Any] = {"opinions": opinions, "time_sensitive": rng.random() < 0.15}
     if rng.random() < 0.3:
-        body["completed_steps"] = rng.sample([s.value for s in StepCode], rng.randint(1, 2))
+        body["completed_steps"] = rng.sample(list(CATALOG.step_codes), rng.randint(1, 2))
     return body
 
 

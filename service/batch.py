@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-import json
 import uuid
 from collections.abc import Sequence
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field, ValidationError, WithJsonSchema
+from starlette.concurrency import run_in_threadpool
 
-from service.core.languages import choose
+from service.answering import Answered, Answering
 from service.core.models import RecommendationRequest, RecommendationResponse
-from service.core.recommender import Recommender
-from service.decisions.service import DecisionLog
-from service.web import metrics
-from service.web.problems import PROBLEM_BASE, Problem, field_errors
+from service.core.rulebook import RuleBook
+from service.web.problem_types import INVALID_REQUEST
+from service.web.problems import Problem, document, field_errors
 
 MAX_ITEMS = 1000
 
@@ -48,46 +47,45 @@ class BatchResponse(BaseModel):
     refused: int
 
 
-def run(
-    recommender: Recommender,
-    items: Sequence[Any],
-    accept_language: str | None,
-    decisions: DecisionLog | None = None,
-    client: str | None = None,
-) -> BatchResponse:
-    """Validate and answer each item; a refused item carries its own problem, fields named from the item.
+def _refusal(index: int, exc: ValidationError) -> BatchResult:
+    """A refused item: its own problem, the fields named from the item."""
+    errors = [
+        e if e.field != "body" else e.model_copy(update={"field": "item"})
+        for e in field_errors([{**e, "loc": ("body", *e["loc"])} for e in exc.errors()])
+    ]
+    detail = f"{len(errors)} field(s) of item {index} are not valid; see errors."
+    problem = document(INVALID_REQUEST, detail, errors)
+    return BatchResult(index=index, status=422, problem=problem)
 
-    The answered items are recorded as decisions in one transaction before the batch is answered.
-    """
-    results: list[BatchResult] = []
-    answered: list[tuple[BatchResult, RecommendationResponse, bytes, str]] = []
+
+def _parse(rules: RuleBook, items: Sequence[Any]) -> list[RecommendationRequest | BatchResult]:
+    parsed: list[RecommendationRequest | BatchResult] = []
     for index, item in enumerate(items):
         try:
-            request = RecommendationRequest.model_validate(item)
+            parsed.append(rules.parse(item))
         except ValidationError as exc:
-            errors = [
-                e if e.field != "body" else e.model_copy(update={"field": "item"})
-                for e in field_errors([{**e, "loc": ("body", *e["loc"])} for e in exc.errors()])
-            ]
-            problem = Problem(
-                type=PROBLEM_BASE + "invalid-request",
-                title="Invalid request",
-                status=422,
-                detail=f"{len(errors)} field(s) of item {index} are not valid; see errors.",
-                errors=errors,
-            )
-            results.append(BatchResult(index=index, status=422, problem=problem))
-            continue
-        lang = choose(request.lang, accept_language, recommender.catalog.texts)
-        answer = recommender.recommend(request, lang)
-        metrics.observe_answer(list(answer.rules_fired), [step.code for step in answer.next_steps])
-        result = BatchResult(index=index, status=200, recommendation=answer)
-        results.append(result)
-        answered.append((result, answer, json.dumps(item).encode(), lang))
-    if decisions is not None and answered:
-        recorded = decisions.record_many(
-            [(answer, body, lang) for _r, answer, body, lang in answered], client
-        )
-        for (result, *_rest), stored in zip(answered, recorded, strict=True):
-            result.decision_id = stored.decision_id
-    return BatchResponse(results=results, answered=len(answered), refused=len(results) - len(answered))
+            parsed.append(_refusal(index, exc))
+    return parsed
+
+
+async def answer(
+    answering: Answering,
+    rules: RuleBook,
+    items: Sequence[Any],
+    client_id: str,
+    accept_language: str | None,
+) -> BatchResponse:
+    """Validate each item on its own; the valid ones are answered (and recorded in one transaction)."""
+    parsed = await run_in_threadpool(_parse, rules, items)
+    requests = [p for p in parsed if isinstance(p, RecommendationRequest)]
+    answered = iter(await answering.answer_many(rules, requests, client_id, accept_language))
+    results = [
+        p if isinstance(p, BatchResult) else _result(index, next(answered)) for index, p in enumerate(parsed)
+    ]
+    return BatchResponse(results=results, answered=len(requests), refused=len(results) - len(requests))
+
+
+def _result(index: int, answered: Answered) -> BatchResult:
+    return BatchResult(
+        index=index, status=200, decision_id=answered.decision_id, recommendation=answered.recommendation
+    )

@@ -3,7 +3,7 @@
 from fastapi import Depends, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
-from service import openapi
+from service.answering import Answering
 from service.api.routes import (
     batch,
     cds_hooks,
@@ -19,17 +19,20 @@ from service.api.routes import (
 from service.auth import setup as auth_setup
 from service.auth.middleware import Authenticate
 from service.config import Settings, get_settings
-from service.core.recommender import Recommender
-from service.decisions import problems as decision_problems
+from service.core.rulebook import RuleBook
+from service.decisions.null_log import NullLog
 from service.decisions.service import DecisionLog
 from service.integrations.fhir import problems as fhir_problems
 from service.integrations.fhir.reader import FhirReader
 from service.integrations.patient_view import ClinicianVoice
-from service.web import problems
+from service.openapi import document
+from service.web import decision_problems, problems
 from service.web.limits import BodyLimits, require_json
+from service.web.metrics import ENGINE_SECONDS
 from service.web.security_headers import SecurityHeaders
 from service.web.telemetry import RequestTelemetry
 from service.web.timeout import RequestTimeout
+from service.web.vocabulary import BindVocabulary
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -45,13 +48,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         docs_url=None,  # served by service.api.routes.docs from shipped assets
         redoc_url=None,
     )
-    app.state.recommender = Recommender.load(settings.rules_dir)
+    app.state.rules = RuleBook.load(settings.rules_dir, ENGINE_SECONDS.time)  # swapped whole
     app.state.fhir = FhirReader.load(settings.rules_dir, settings.max_fhir_entries)
-    app.state.clinician_voice = ClinicianVoice.load(settings.rules_dir, app.state.recommender.catalog)
+    app.state.clinician_voice = ClinicianVoice.load(settings.rules_dir, app.state.rules.catalog)
     app.state.decisions = DecisionLog.from_settings(settings) if settings.decision_store == "on" else None
+    app.state.answering = Answering(app.state.decisions or NullLog())
     problems.install(app)
     decision_problems.install(app)
     fhir_problems.install(app)
+    app.add_middleware(BindVocabulary, current=lambda: app.state.rules.vocabulary)
     app.add_middleware(
         BodyLimits,
         max_bytes=settings.max_body_bytes,
@@ -59,7 +64,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         max_fhir_bytes=settings.max_fhir_body_bytes,
     )
     # Who is calling is settled before any body is read; the time limit covers both.
-    app.add_middleware(Authenticate, authenticator=auth_setup.authenticator(settings))
+    app.add_middleware(
+        Authenticate,
+        authenticator=auth_setup.authenticator(settings),
+        anonymous=settings.decision_default_client,
+    )
     app.add_middleware(RequestTimeout, seconds=settings.request_timeout_seconds)
     if settings.cors_origins:  # outermost, so refusals (413, 415) carry CORS headers too
         app.add_middleware(
@@ -71,7 +80,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             max_age=600,
         )
     # Outside CORS and authentication, so refusals are logged and counted too.
-    app.add_middleware(RequestTelemetry, ruleset_version=app.state.recommender.ref.version)
+    app.add_middleware(RequestTelemetry, ruleset_version=app.state.rules.recommender.ref.version)
     app.add_middleware(SecurityHeaders, hsts_max_age=settings.hsts_max_age_seconds)  # outermost
     # patient_view before cds_hooks: its fixed path must win over `/cds-services/{service_id}`.
     for module in (recommendations, batch, decisions, reference, health, metrics, patient_view, cds_hooks):
@@ -79,5 +88,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     if settings.bench_floor:
         app.include_router(floor.router, dependencies=[Depends(require_json)])
     docs.install(app)
-    openapi.install(app)
+    document.install(app)
     return app

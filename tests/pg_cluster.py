@@ -15,7 +15,7 @@ from pathlib import Path
 
 import psycopg
 
-from tests.conftest import free_port
+from tests.support.server import free_port
 
 
 def pg_bin() -> Path:

@@ -20,10 +20,10 @@ from sqlalchemy import delete
 from sqlalchemy.engine import make_url
 
 from service.decisions.migrate import upgrade
-from service.decisions.models import Decision, DecisionStep, Feedback
+from service.decisions.models import Decision, DecisionStep, StepFeedback
 from service.decisions.service import DecisionLog
 from service.decisions.store import Store
-from tests.conftest import AUTH, running_server
+from tests.support.server import AUTH, running_server
 
 PG_ADMIN_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 BACKENDS = ["sqlite", "postgresql"]
@@ -72,7 +72,7 @@ def decision_log(store_url: str) -> Iterator[DecisionLog]:
     """The decision log over an emptied store."""
     store = Store(store_url)
     with store.session() as session:
-        for table in (Feedback, DecisionStep, Decision):
+        for table in (StepFeedback, DecisionStep, Decision):
             session.execute(delete(table))
     try:
         yield DecisionLog(store)

@@ -6,7 +6,11 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from service.core.models import CancerType, Intent, Modality, Specialty, Stage, StepCode
+from service.config import get_settings
+from service.core.catalog import load_catalog
+from service.core.models import Intent, Modality, Specialty, Stage
+
+CATALOG = load_catalog(get_settings().rules_dir)
 
 
 def values(enum: Any) -> st.SearchStrategy[str]:
@@ -14,13 +18,13 @@ def values(enum: Any) -> st.SearchStrategy[str]:
 
 
 clinicians = st.fixed_dictionaries(
-    {"specialty": values(Specialty)}, optional={"tumor_focus": values(CancerType)}
+    {"specialty": values(Specialty)}, optional={"tumor_focus": st.sampled_from(list(CATALOG.cancer_types))}
 )
 opinions = st.fixed_dictionaries(
     {
         "clinician": clinicians,
         "diagnosis": st.fixed_dictionaries(
-            {"cancer_type": values(CancerType)}, optional={"stage": values(Stage)}
+            {"cancer_type": st.sampled_from(list(CATALOG.cancer_types))}, optional={"stage": values(Stage)}
         ),
         "treatment": st.fixed_dictionaries(
             {"modalities": st.lists(values(Modality), min_size=1, max_size=4, unique=True)},
@@ -34,7 +38,10 @@ opinions = st.fixed_dictionaries(
 )
 requests = st.fixed_dictionaries(
     {"opinions": st.lists(opinions, min_size=2, max_size=10)},
-    optional={"time_sensitive": st.booleans(), "completed_steps": st.lists(values(StepCode), max_size=4)},
+    optional={
+        "time_sensitive": st.booleans(),
+        "completed_steps": st.lists(st.sampled_from(CATALOG.step_codes), max_size=4),
+    },
 )
 json_values = st.recursive(
     st.none()

@@ -6,7 +6,8 @@ import asyncio
 
 import httpx
 
-from tests.conftest import AUTH, load_scenarios
+from tests.support.bodies import load_scenarios
+from tests.support.server import AUTH
 
 SCENARIOS = load_scenarios()
 

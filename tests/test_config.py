@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-import tempfile
 from pathlib import Path
 
 import pytest
 
 from service.config import Settings
-from tests.conftest import ROOT
+from tests.support.server import start_refused
 
 
 def test_defaults_serve_one_supervised_worker_on_loopback(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -34,19 +30,6 @@ def test_settings_come_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> 
     assert settings.cors_origins == ["https://portal.example", "https://ehr.example"]
 
 
-def start(**env: str) -> subprocess.CompletedProcess[str]:
-    with tempfile.TemporaryDirectory() as data_dir:  # the decision store, if it gets that far
-        environ = {**os.environ, "HOST": "127.0.0.1", "PORT": "1", "DATA_DIR": data_dir, **env}
-        return subprocess.run(
-            [sys.executable, "-m", "service"],
-            cwd=ROOT,
-            env=environ,
-            capture_output=True,
-            text=True,
-            timeout=60,
-        )
-
-
 @pytest.mark.parametrize(
     ("env", "named"),
     [
@@ -60,7 +43,7 @@ def start(**env: str) -> subprocess.CompletedProcess[str]:
     ],
 )
 def test_a_bad_setting_stops_start_up_with_a_clear_message(env: dict[str, str], named: str) -> None:
-    result = start(**env)
+    result = start_refused(env)
     assert result.returncode == 2
     assert result.stderr.startswith(f"nextsteps: invalid settings: {named}: ")
     assert "Traceback" not in result.stderr + result.stdout
@@ -69,7 +52,7 @@ def test_a_bad_setting_stops_start_up_with_a_clear_message(env: dict[str, str], 
 
 def test_a_metrics_directory_that_cannot_be_made_stops_start_up(tmp_path: Path) -> None:
     (tmp_path / "a-file").write_text("")
-    result = start(PROMETHEUS_MULTIPROC_DIR=str(tmp_path / "a-file" / "metrics"))
+    result = start_refused({"PROMETHEUS_MULTIPROC_DIR": str(tmp_path / "a-file" / "metrics")})
     assert result.returncode == 2
     assert result.stderr.startswith("nextsteps: invalid settings: PROMETHEUS_MULTIPROC_DIR: ")
     assert "Traceback" not in result.stderr

@@ -9,7 +9,7 @@ import httpx
 import pytest
 
 from service.integrations.cds_hooks import SERVICE_ID
-from tests.conftest import AUTH, running_server
+from tests.support.server import AUTH, running_server
 
 PORTAL = "https://portal.example.org"
 EHR = "https://ehr.example.net"

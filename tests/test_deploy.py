@@ -13,7 +13,7 @@ from typing import Any
 import kubernetes_validate
 import yaml
 
-from tests.conftest import ROOT
+from tests.support.paths import ROOT
 
 DEPLOY = ROOT / "deploy"
 K8S_VERSION = "1.33.0"

@@ -6,7 +6,8 @@ import os
 import subprocess
 import sys
 
-from tests.conftest import ROOT, free_port
+from tests.support.paths import ROOT
+from tests.support.server import free_port
 
 
 def healthcheck(port: str) -> int:

@@ -8,7 +8,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.conftest import opinion
+from tests.support.bodies import opinion
 
 JSON = {"content-type": "application/json"}
 VALID = json.dumps({"opinions": [opinion(), opinion("lung", "III", ("radiation",))]}).encode()

@@ -16,7 +16,7 @@ from jsonschema import Draft202012Validator
 from openapi_spec_validator import validate
 
 from service.web.problems import PROBLEM_JSON
-from tests.conftest import ROOT
+from tests.support.paths import ROOT
 
 COMMITTED = ROOT / "openapi" / "openapi.json"
 METHODS = ("get", "post", "put", "patch", "delete")

@@ -10,11 +10,11 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 from service.config import get_settings
-from service.core.models import RecommendationRequest
-from service.core.recommender import Recommender
+from service.core.rulebook import RuleBook
 from service.decisions.schemas import FeedbackRequest
 from service.decisions.service import DecisionLog, Filters
-from tests.conftest import ROOT, opinion
+from tests.support.bodies import opinion
+from tests.support.paths import ROOT
 
 
 def purge(store_url: str, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
@@ -33,7 +33,8 @@ def test_purge_deletes_what_is_older_than_the_retention_and_nothing_else(
     store_url: str, decision_log: DecisionLog
 ) -> None:
     body = {"opinions": [opinion(), opinion(modalities=("radiation",))]}
-    answer = Recommender.load(get_settings().rules_dir).recommend(RecommendationRequest.model_validate(body))
+    rules = RuleBook.load(get_settings().rules_dir)
+    answer = rules.recommender.recommend(rules.parse(body))
     raw = json.dumps(body).encode()
     now = datetime.now(UTC)
     ages = {"ancient": 400, "old": 31, "recent": 29, "today": 0}
@@ -41,9 +42,10 @@ def test_purge_deletes_what_is_older_than_the_retention_and_nothing_else(
         name: json.loads(decision_log.record(answer, raw, now=now - timedelta(days=days)).body)["decision_id"]
         for name, days in ages.items()
     }
-    feedback = FeedbackRequest.model_validate(
-        {"step_code": answer.next_steps[0].code, "outcome": "helpful", "reporter": "clinician"}
-    )
+    with rules.vocabulary.bound():
+        feedback = FeedbackRequest.model_validate(
+            {"step_code": answer.next_steps[0].code, "outcome": "helpful", "reporter": "clinician"}
+        )
     for decision_id in ids.values():
         decision_log.add_feedback(uuid.UUID(decision_id), feedback)
 

@@ -10,7 +10,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.conftest import AUTH, ROOT
+from tests.support.paths import ROOT
+from tests.support.server import AUTH
 
 AUTH_HEADER = "Authorization: " + AUTH["Authorization"]
 

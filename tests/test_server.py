@@ -15,8 +15,8 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.conftest import AUTH, load_scenarios
-from tests.serving import ServerProcess
+from tests.support.bodies import load_scenarios
+from tests.support.server import AUTH, ServerProcess
 
 SCENARIO = load_scenarios()[0]
 BODY = json.dumps(SCENARIO["request"]).encode()

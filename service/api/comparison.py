@@ -14,9 +14,9 @@ from fastapi import Depends, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
 
-from service.api.deps import FhirReaderDep
+from service.api.deps import FhirReaderDep, RulesDep
+from service.core.fhir_report import FhirReport
 from service.core.models import RecommendationRequest
-from service.integrations.fhir.report import FhirReport
 from service.web.limits import FHIR_JSON, media_type
 from service.web.problems import BODY_PARSE_ERROR
 
@@ -47,10 +47,9 @@ REQUEST_BODY = {
 
 @dataclass(frozen=True)
 class Comparison:
-    """What to compare, the bytes to record for it, and (from FHIR) what was derived."""
+    """What to compare and (from FHIR) what was derived."""
 
     request: RecommendationRequest
-    recorded_body: bytes
     fhir: FhirReport | None = None
 
 
@@ -66,18 +65,17 @@ def _json(raw: bytes) -> Any:
         raise HTTPException(400, BODY_PARSE_ERROR) from None
 
 
-async def read_comparison(request: Request, fhir: FhirReaderDep) -> Comparison:
+async def read_comparison(request: Request, fhir: FhirReaderDep, rules: RulesDep) -> Comparison:
     raw = await request.body()
     if media_type(request.headers.get("content-type", "")) == FHIR_JSON:
-        derived = fhir.read_bundle(raw)  # raises FhirInvalid: 422 via service.integrations.fhir.problems
-        recorded = derived.request.model_dump_json(exclude_none=True).encode()
-        return Comparison(derived.request, recorded, derived.report)
+        derived = fhir.read_bundle(raw, rules)  # FhirInvalid: 422 via service.integrations.fhir.problems
+        return Comparison(derived.request, derived.report)
     try:
-        body = RecommendationRequest.model_validate(_json(raw))
+        body = rules.parse(_json(raw))
     except ValidationError as exc:
         errors = [{**e, "loc": ("body", *e["loc"])} for e in exc.errors()]
         raise RequestValidationError(errors) from None
-    return Comparison(body, raw)
+    return Comparison(body)
 
 
 ComparisonDep = Annotated[Comparison, Depends(read_comparison)]

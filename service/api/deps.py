@@ -9,17 +9,27 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Header, HTTPException, Request
 
-from service.auth.clients import Client, Scope, owner_filter
+from service.answering import Answering
+from service.auth.clients import Client, Scope
 from service.auth.middleware import REALM
 from service.core.recommender import Recommender
+from service.core.rulebook import RuleBook
 from service.decisions.exceptions import StoreOff
 from service.decisions.service import DecisionLog
 from service.integrations.fhir.reader import FhirReader
 
 
-async def get_recommender(request: Request) -> Recommender:
-    recommender: Recommender = request.app.state.recommender
-    return recommender
+async def get_rules(request: Request) -> RuleBook:
+    """The app's rule book (catalog, recommender, codes), built from its settings (service/main.py)."""
+    rules: RuleBook = request.app.state.rules
+    return rules
+
+
+RulesDep = Annotated[RuleBook, Depends(get_rules)]
+
+
+async def get_recommender(rules: RulesDep) -> Recommender:
+    return rules.recommender
 
 
 RecommenderDep = Annotated[Recommender, Depends(get_recommender)]
@@ -42,15 +52,17 @@ AcceptLanguage = Annotated[
 ]
 
 
-async def get_client(request: Request) -> Client:
-    """The client the authentication middleware let in (service.auth.middleware)."""
-    client: Client | None = getattr(request.state, "client", None)
-    if client is None:  # a public route asked for a client: there is none
+async def get_caller(request: Request) -> Client:
+    """Who is calling (id, scopes, `owner`): the client the authentication middleware let in
+    (service/auth/middleware.py); with authentication off, DECISION_DEFAULT_CLIENT with every scope.
+    The one place that reads it from the request."""
+    client: Client | None = request.scope.get("state", {}).get("client")
+    if client is None:  # a public route asked for a caller: there is none
         raise HTTPException(401, "Send a credential.", headers={"WWW-Authenticate": REALM})
     return client
 
 
-CurrentClient = Annotated[Client, Depends(get_client)]
+Caller = Annotated[Client, Depends(get_caller)]
 
 
 class ScopeRequired:
@@ -59,7 +71,7 @@ class ScopeRequired:
     def __init__(self, scope: Scope) -> None:
         self.scope = scope
 
-    async def __call__(self, client: CurrentClient) -> Client:
+    async def __call__(self, client: Caller) -> Client:
         if not client.has(self.scope):
             raise HTTPException(
                 403,
@@ -75,16 +87,19 @@ def require_scope(scope: Scope) -> Any:
     return Depends(ScopeRequired(scope))
 
 
+async def get_answering(request: Request) -> Answering:
+    """The one way to answer (service/answering.py): every entry point hands its comparisons to it."""
+    answering: Answering = request.app.state.answering
+    return answering
+
+
+AnsweringDep = Annotated[Answering, Depends(get_answering)]
+
+
 async def get_decision_log(request: Request) -> DecisionLog | None:
     """The decision log, or None when DECISION_STORE=off."""
     log: DecisionLog | None = request.app.state.decisions
     return log
-
-
-def client_of(request: Request) -> str | None:
-    """The authenticated client's id (request.state.client, service.auth); None when auth is off."""
-    client: Client | None = getattr(request.state, "client", None)
-    return client.id if client is not None else None
 
 
 DecisionLogDep = Annotated[DecisionLog | None, Depends(get_decision_log)]
@@ -99,9 +114,3 @@ async def require_decision_log(request: Request) -> DecisionLog:
 
 
 DecisionsDep = Annotated[DecisionLog, Depends(require_decision_log)]
-
-
-def owner_of(request: Request) -> str | None:
-    """Whose decisions this caller may see: its own, every client's for `admin` (or when auth is off)."""
-    client: Client | None = getattr(request.state, "client", None)
-    return None if client is None else owner_filter(client)

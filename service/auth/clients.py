@@ -20,24 +20,26 @@ HASH_PATTERN = re.compile(r"^sha256:[0-9a-f]{64}$")
 
 @dataclass(frozen=True)
 class Client:
-    """The authenticated caller of one request (`request.state.client`)."""
+    """Who calls: a registered client, or with authentication off the default client with every scope.
+    Routes take it as the `Caller` dependency (service/api/deps.py)."""
 
-    id: str
+    id: str  # recorded as the client of each decision it asks for
     scopes: frozenset[str]
 
     def has(self, scope: str) -> bool:
         """`admin` holds every scope."""
         return scope in self.scopes or "admin" in self.scopes
 
+    @property
+    def owner(self) -> str | None:
+        """Whose decisions this client may read and give feedback on: its own, or every client's (None)
+        with `admin`."""
+        return None if "admin" in self.scopes else self.id
+
 
 def can_read(client: Client, owner_id: str) -> bool:
     """A client reads only the decisions it asked for, unless it has `admin`."""
     return "admin" in client.scopes or client.id == owner_id
-
-
-def owner_filter(client: Client) -> str | None:
-    """For listing decisions: the owner id to filter on, or None (every owner) for `admin`."""
-    return None if "admin" in client.scopes else client.id
 
 
 class ClientsFileError(Exception):

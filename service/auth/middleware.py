@@ -1,5 +1,6 @@
 """Authenticate every request before anything reads its body: 401 for a missing or bad credential,
-429 when the client is over its rate limit. The client goes on `request.state.client`.
+429 when the client is over its rate limit. The client goes on the request's state, where only the
+`Caller` dependency (service/api/deps.py) reads it.
 
 Open without a credential: liveness, readiness, metrics, the docs and the OpenAPI document, and CDS Hooks
 discovery (`GET /cds-services`, public per the spec).
@@ -17,7 +18,8 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from service.auth.cds_jwt import CdsJwtVerifier, TokenRefused
 from service.auth.clients import ALL_SCOPES, Client, Registry
 from service.auth.rate_limit import Limiter, retry_after
-from service.auth.replay import StoreUnavailable
+from service.auth.replay import SharedStoreUnavailable
+from service.web.problem_types import RATE_LIMITED, STORE_UNAVAILABLE, UNAUTHORIZED
 from service.web.problems import problem
 
 log = logging.getLogger("service.auth")
@@ -27,7 +29,6 @@ PUBLIC_PATHS = frozenset(
 PUBLIC_PREFIXES = ("/docs/assets/",)
 CDS_PREFIX = "/cds-services/"
 MAX_TOKEN_CHARS = 8192
-ANONYMOUS = Client(id="anonymous", scopes=ALL_SCOPES)
 REALM = 'Bearer realm="nextsteps"'
 
 
@@ -77,11 +78,13 @@ class Authenticator:
 
 
 class Authenticate:
-    """Pure ASGI middleware; with `authenticator=None` (AUTH_ENABLED=false) every caller is admin."""
+    """Pure ASGI middleware; with `authenticator=None` (AUTH_ENABLED=false) every caller is `anonymous`:
+    the default client (DECISION_DEFAULT_CLIENT) with every scope."""
 
-    def __init__(self, app: ASGIApp, authenticator: Authenticator | None) -> None:
+    def __init__(self, app: ASGIApp, authenticator: Authenticator | None, anonymous: str) -> None:
         self.app = app
         self.authenticator = authenticator
+        self.anonymous = Client(id=anonymous, scopes=ALL_SCOPES)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -89,7 +92,7 @@ class Authenticate:
             return
         auth = self.authenticator
         if auth is None:
-            scope.setdefault("state", {})["client"] = ANONYMOUS
+            scope.setdefault("state", {})["client"] = self.anonymous
             await self.app(scope, receive, send)
             return
         if is_public(scope["method"], scope["path"]):
@@ -102,12 +105,10 @@ class Authenticate:
         try:
             client = await auth.client_for(token, scope)
             wait = await auth.limiter.take(client.id, auth.registry.rate_limit(client.id))
-        except StoreUnavailable as exc:
+        except SharedStoreUnavailable as exc:
             log.error("shared store unavailable: %s", exc)
             await problem(
-                503,
-                "store-unavailable",
-                "Service unavailable",
+                STORE_UNAVAILABLE,
                 "The service cannot check credentials right now; retry shortly.",
                 headers={"Retry-After": "5"},
             )(scope, receive, send)
@@ -120,9 +121,7 @@ class Authenticate:
             return
         if wait > 0:
             await problem(
-                429,
-                "rate-limited",
-                "Too many requests",
+                RATE_LIMITED,
                 "This client has sent more requests than its limit; retry after the time in Retry-After.",
                 headers={"Retry-After": retry_after(wait)},
             )(scope, receive, send)
@@ -133,9 +132,7 @@ class Authenticate:
 
 def _unauthorized(detail: str, challenge: str) -> JSONResponse:
     return problem(
-        401,
-        "unauthorized",
-        "Unauthorized",
+        UNAUTHORIZED,
         f"{detail} Send a registered API key, or for CDS Hooks a signed JWT, as `Authorization: Bearer`.",
         headers={"WWW-Authenticate": challenge},
     )

@@ -17,7 +17,7 @@ from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
 from service.auth.clients import RateLimit
-from service.auth.replay import StoreUnavailable
+from service.auth.replay import SharedStoreUnavailable
 
 
 class Limiter(Protocol):
@@ -83,7 +83,7 @@ class RedisRateLimiter:
                 keys=[f"{self._prefix}bucket:{client_id}"], args=[limit.per_minute / 60.0, limit.burst]
             )
         except RedisError as exc:
-            raise StoreUnavailable(type(exc).__name__) from None
+            raise SharedStoreUnavailable(type(exc).__name__) from None
         return float(wait)
 
 

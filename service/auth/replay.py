@@ -21,7 +21,7 @@ class UsedIds(Protocol):
     async def first_use(self, issuer: str, jti: str, until: float) -> bool: ...
 
 
-class StoreUnavailable(Exception):
+class SharedStoreUnavailable(Exception):
     """The shared store did not answer; the request gets a 503, never a pass."""
 
 
@@ -71,5 +71,5 @@ class RedisReplayCache:
         try:
             created = await self._redis.set(f"{self._prefix}jti:{digest}", b"1", nx=True, exat=int(until) + 1)
         except RedisError as exc:
-            raise StoreUnavailable(type(exc).__name__) from None
+            raise SharedStoreUnavailable(type(exc).__name__) from None
         return bool(created)

@@ -11,9 +11,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from service.core.engine import Fact
 from service.core.ruleset import Ruleset
-
-Fact = dict[str, Any]
 
 
 @dataclass

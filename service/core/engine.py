@@ -30,7 +30,7 @@ from pydantic_core import from_json, to_json
 
 from service.core.exceptions import EngineError
 
-Fact = dict[str, Any]
+Fact = dict[str, Any]  # one fact, as the engine takes it: every module that builds facts uses this type
 # Called once per rule firing with the rule id and the matched facts by alias;
 # returns the facts the firing asserts.
 FireHandler = Callable[[str, Mapping[str, Fact]], Iterable[Fact]]

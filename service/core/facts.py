@@ -12,11 +12,8 @@ exact type, and missing values become the explicit code "unknown" or "none".
 
 from __future__ import annotations
 
-from typing import Any
-
+from service.core.engine import Fact
 from service.core.models import RecommendationRequest
-
-Fact = dict[str, Any]
 
 # Every fact type the service asserts, with the exact type of each field.
 # The rule loader checks rule conditions against this table.

@@ -1,7 +1,7 @@
 """Request and response bodies: the public contract, as pydantic models.
 
-Cancer-type and next-step codes are read from the catalog under the configured
-rules directory, so the schema lists exactly the codes the service accepts.
+Cancer-type, next-step and language codes are the catalog's (service/core/vocabulary.py): a request is
+checked against the codes of the rules the app was built from, and the schema lists exactly those.
 """
 
 from __future__ import annotations
@@ -11,14 +11,7 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictBool, StrictStr
 
-from service.config import get_settings
-from service.core.catalog import load_catalog
-
-_catalog = load_catalog(get_settings().rules_dir)
-
-CancerType = StrEnum("CancerType", {code: code for code in _catalog.cancer_types})  # type: ignore[misc]
-StepCode = StrEnum("StepCode", {code: code for code in _catalog.step_codes})  # type: ignore[misc]
-Language = StrEnum("Language", {lang: lang for lang in sorted(_catalog.texts)})  # type: ignore[misc]
+from service.core.vocabulary import CancerType, Language, StepCode
 
 
 class Specialty(StrEnum):

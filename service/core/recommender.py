@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from service.core.actions import Outcome
 from service.core.catalog import DEFAULT_LANG, Catalog, load_catalog, ruleset_sha256
-from service.core.engine import RulesEngine
-from service.core.facts import Fact, cancer_types_named, to_facts
+from service.core.engine import Fact, RulesEngine
+from service.core.facts import cancer_types_named, to_facts
 from service.core.models import RecommendationRequest, RecommendationResponse, RulesetRef
 from service.core.ranking import Renderer
 from service.core.ruleset import STAGES, Ruleset, load_ruleset
-from service.web.metrics import ENGINE_SECONDS
 
 RULESET_NAME = "nextsteps"
 DISCORDANCE_ORDER = ("diagnosis", "stage", "treatment")
@@ -45,24 +46,28 @@ class Recommender:
     ruleset: Ruleset
     engine: RulesEngine
     ref: RulesetRef
+    # Wraps each evaluation; the app passes its engine-time metric (service/web/metrics.py).
+    timer: Callable[[], AbstractContextManager[object]] = nullcontext
     renderer: Renderer = field(init=False)
 
     def __post_init__(self) -> None:
         self.renderer = Renderer(self.catalog, self.ruleset)
 
     @classmethod
-    def load(cls, rules_dir: Path) -> Recommender:
+    def load(
+        cls, rules_dir: Path, timer: Callable[[], AbstractContextManager[object]] = nullcontext
+    ) -> Recommender:
         """Read and check rules_dir and start the engine; raises RuleFileError."""
         catalog = load_catalog(rules_dir)
         ruleset = load_ruleset(rules_dir, catalog)
         aliases = {rule.id: list(rule.aliases) for rule in ruleset.rules}
         engine = RulesEngine(RULESET_NAME, ruleset.definition(), aliases)
         sha = ruleset_sha256({**_integration_files(rules_dir), **catalog.files, **ruleset.files})
-        return cls(catalog, ruleset, engine, RulesetRef(version=catalog.version, sha256=sha))
+        return cls(catalog, ruleset, engine, RulesetRef(version=catalog.version, sha256=sha), timer)
 
     def evaluate(self, request: RecommendationRequest) -> Outcome:
         outcome = Outcome(self.ruleset)
-        with ENGINE_SECONDS.time():
+        with self.timer():
             self.engine.evaluate(batches(to_facts(request)), outcome.fire)
         return outcome
 

@@ -1,4 +1,4 @@
-"""Decision-log errors; service/decisions/problems.py maps them to problem+json."""
+"""Decision-log errors; service/web/decision_problems.py maps them to problem+json."""
 
 from service.decisions.store import StoreUnavailable
 

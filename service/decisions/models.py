@@ -1,4 +1,4 @@
-"""The tables of the decision log. Alembic migrations under alembic/versions create them."""
+"""The tables of the decision log, made by the migrations in service/decisions/migrations/versions."""
 
 from __future__ import annotations
 
@@ -60,7 +60,7 @@ class DecisionStep(Base):
     card_uuid: Mapped[uuid.UUID | None] = mapped_column(Uuid)
 
 
-class Feedback(Base):
+class StepFeedback(Base):
     """A patient or clinician says what they did with a next step of a decision."""
 
     __tablename__ = "feedback"

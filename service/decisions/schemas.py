@@ -9,13 +9,14 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from service.core.models import Closed, RecommendationResponse, RulesetRef, StepCode
-from service.integrations.fhir.report import FhirReport
+from service.core.fhir_report import FhirReport
+from service.core.models import Closed, RecommendationResponse, RulesetRef
+from service.core.vocabulary import StepCode
 
-Outcome = Literal["done", "helpful", "not_helpful"]
+FeedbackOutcome = Literal["done", "helpful", "not_helpful"]
 Reporter = Literal["patient", "clinician"]
 RequestStorage = Literal["full", "hashed", "none"]
-OUTCOMES: tuple[Outcome, ...] = ("done", "helpful", "not_helpful")
+OUTCOMES: tuple[FeedbackOutcome, ...] = ("done", "helpful", "not_helpful")
 
 
 class ReasonCode(StrEnum):
@@ -45,7 +46,7 @@ class RecordedRecommendation(RecommendationResponse):
 
 class FeedbackRequest(Closed):
     step_code: StepCode = Field(description="A next step of this decision.")
-    outcome: Outcome = Field(description="done, helpful or not_helpful.")
+    outcome: FeedbackOutcome = Field(description="done, helpful or not_helpful.")
     reporter: Reporter = Field(description="Who reports: the patient or a clinician.")
     reason_code: ReasonCode | None = Field(default=None, description="Why, from a fixed list.")
 
@@ -57,7 +58,7 @@ class FeedbackRecorded(BaseModel):
     source: Literal["api", "cds_hooks"]
     reporter: Reporter
     step_code: str
-    outcome: Outcome
+    outcome: FeedbackOutcome
     reason_code: ReasonCode | None
 
 

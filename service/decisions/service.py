@@ -27,7 +27,7 @@ from service.decisions.exceptions import (
     IdempotencyConflict,
     StepNotInDecision,
 )
-from service.decisions.models import Decision, DecisionStep, Feedback
+from service.decisions.models import Decision, DecisionStep, StepFeedback
 from service.decisions.schemas import (
     OUTCOMES,
     DecisionEntry,
@@ -35,9 +35,9 @@ from service.decisions.schemas import (
     DecisionReport,
     DecisionStepEntry,
     FeedbackCounts,
+    FeedbackOutcome,
     FeedbackRecorded,
     FeedbackRequest,
-    Outcome,
     RankCount,
     ReasonCode,
     RecordedRecommendation,
@@ -48,11 +48,12 @@ from service.decisions.store import Store, database_url
 
 
 class Answer(NamedTuple):
-    """A recorded answer: its exact bytes and the language of its text (Content-Language)."""
+    """A recorded answer: its exact bytes and the language of its text (Content-Language); no decision_id
+    when nothing is recorded (service/decisions/null_log.py)."""
 
     body: bytes
     lang: str
-    decision_id: uuid.UUID
+    decision_id: uuid.UUID | None
 
 
 def card_uuid(decision_id: uuid.UUID, code: str) -> uuid.UUID:
@@ -321,10 +322,10 @@ class DecisionLog:
                 .group_by(DecisionStep.code, DecisionStep.rank)
             ).all()
             outcomes = session.execute(
-                select(Feedback.step_code, Feedback.outcome, func.count())
-                .join(Decision, Decision.id == Feedback.decision_id)
+                select(StepFeedback.step_code, StepFeedback.outcome, func.count())
+                .join(Decision, Decision.id == StepFeedback.decision_id)
                 .where(*where)
-                .group_by(Feedback.step_code, Feedback.outcome)
+                .group_by(StepFeedback.step_code, StepFeedback.outcome)
             ).all()
         by_rank: dict[str, list[RankCount]] = {}
         for code, rank, count in sorted(ranks, key=lambda r: (r[0], r[1])):
@@ -372,7 +373,7 @@ class DecisionLog:
             )
             if str(feedback.step_code) not in codes:
                 raise StepNotInDecision
-            row = Feedback(
+            row = StepFeedback(
                 id=uuid.uuid4(),
                 decision_id=decision_id,
                 created_at=as_utc(now or utcnow()),
@@ -397,14 +398,14 @@ class DecisionLog:
 
     def add_card_feedback(
         self,
-        entries: list[tuple[str, Outcome, ReasonCode | None]],
+        entries: list[tuple[str, FeedbackOutcome, ReasonCode | None]],
         client_id: str | None = None,
         now: datetime | None = None,
         owner: str | None = None,
     ) -> int:
         """CDS Hooks feedback as (card uuid, outcome, reason): kept for the cards we made (with owner: for
         that client's decisions only, as for the REST feedback); returns how many were kept."""
-        cards: dict[uuid.UUID, tuple[Outcome, ReasonCode | None]] = {}
+        cards: dict[uuid.UUID, tuple[FeedbackOutcome, ReasonCode | None]] = {}
         for card, outcome, reason in entries:
             try:
                 cards[uuid.UUID(card)] = (outcome, reason)
@@ -426,7 +427,7 @@ class DecisionLog:
                     continue
                 outcome, reason = cards[shown]
                 session.add(
-                    Feedback(
+                    StepFeedback(
                         id=uuid.uuid4(),
                         decision_id=decision_id,
                         created_at=as_utc(now or utcnow()),
@@ -446,7 +447,7 @@ class DecisionLog:
         """Delete decisions made before `before`, with their steps and feedback; (decisions, feedback)."""
         old = select(Decision.id).where(Decision.created_at < as_utc(before))
         with self.store.session() as session:
-            feedback = session.execute(delete(Feedback).where(Feedback.decision_id.in_(old)))
+            feedback = session.execute(delete(StepFeedback).where(StepFeedback.decision_id.in_(old)))
             session.execute(delete(DecisionStep).where(DecisionStep.decision_id.in_(old)))
             decisions = session.execute(delete(Decision).where(Decision.created_at < as_utc(before)))
         return int(decisions.rowcount), int(feedback.rowcount)  # type: ignore[attr-defined]

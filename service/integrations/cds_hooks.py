@@ -49,6 +49,9 @@ class Discovery(BaseModel):
     services: list[CdsService]
 
 
+EHR_IDS = {"userId", "patientId", "encounterId"}  # in a hook's context, never kept with the decision
+
+
 class OpinionCompareContext(RecommendationRequest):
     """The comparison, exactly as `POST /v1/recommendations` takes it, plus the hook's usual ids."""
 

@@ -10,6 +10,7 @@ from fastapi import Request
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from service.web.problem_types import BODY_TOO_LARGE
 from service.web.problems import UnsupportedMediaType, problem
 
 BODY_METHODS = {"POST", "PUT", "PATCH"}
@@ -88,9 +89,7 @@ class BodyLimits:
 
     @staticmethod
     async def _too_large(limit: int, scope: Scope, receive: Receive, send: Send) -> None:
-        await problem(413, "body-too-large", "Body too large", f"The body must be at most {limit} bytes.")(
-            scope, receive, send
-        )
+        await problem(BODY_TOO_LARGE, f"The body must be at most {limit} bytes.")(scope, receive, send)
 
 
 async def require_json(request: Request) -> None:  # async: no worker-thread hop

@@ -11,10 +11,11 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from service.web import problem_types as types
 from service.web.logs import request_id_var
+from service.web.problem_types import ProblemType
 
 PROBLEM_JSON = "application/problem+json"
-PROBLEM_BASE = "https://nextsteps.example/problems/"
 log = logging.getLogger("service.web.problems")
 BODY_PARSE_ERROR = "There was an error parsing the body"
 
@@ -39,22 +40,23 @@ class UnsupportedMediaType(Exception):
 
 
 async def _unsupported(request: Request, exc: Exception) -> JSONResponse:
-    return problem(
-        415, "unsupported-media-type", "Unsupported media type", "Send the body as application/json."
-    )
+    return problem(types.UNSUPPORTED_MEDIA_TYPE, "Send the body as application/json.")
+
+
+def document(kind: ProblemType, detail: str, errors: list[FieldError] | None = None) -> Problem:
+    return Problem(type=kind.uri, title=kind.title, status=kind.status, detail=detail, errors=errors)
 
 
 def problem(
-    status: int,
-    slug: str,
-    title: str,
+    kind: ProblemType,
     detail: str,
     errors: list[FieldError] | None = None,
     headers: dict[str, str] | None = None,
 ) -> JSONResponse:
-    body = Problem(type=PROBLEM_BASE + slug, title=title, status=status, detail=detail, errors=errors)
+    """The answer for a problem of this type (service/web/problem_types.py)."""
+    body = document(kind, detail, errors)
     return JSONResponse(
-        body.model_dump(exclude_none=True), status_code=status, media_type=PROBLEM_JSON, headers=headers
+        body.model_dump(exclude_none=True), status_code=kind.status, media_type=PROBLEM_JSON, headers=headers
     )
 
 
@@ -98,14 +100,8 @@ async def _validation(request: Request, exc: Exception) -> JSONResponse:
     errors = field_errors(list(exc.errors()))
     malformed = any(e.reason.startswith("malformed JSON") for e in errors)
     if malformed:
-        return problem(400, "malformed-json", "Malformed JSON", "The request body is not valid JSON.", errors)
-    return problem(
-        422,
-        "invalid-request",
-        "Invalid request",
-        f"{len(errors)} field(s) are not valid; see errors.",
-        errors,
-    )
+        return problem(types.MALFORMED_JSON, "The request body is not valid JSON.", errors)
+    return problem(types.INVALID_REQUEST, f"{len(errors)} field(s) are not valid; see errors.", errors)
 
 
 async def _http(request: Request, exc: Exception) -> JSONResponse:
@@ -114,30 +110,24 @@ async def _http(request: Request, exc: Exception) -> JSONResponse:
         # FastAPI's words for a body that json.loads could not take: invalid UTF-8, or nested too deeply
         reason = "cannot be read as JSON (invalid UTF-8, or nested too deeply)"
         return problem(
-            400,
-            "malformed-json",
-            "Malformed JSON",
+            types.MALFORMED_JSON,
             "The request body is not valid JSON.",
             [FieldError(field="body", reason=reason)],
         )
-    titles = {
-        401: ("unauthorized", "Unauthorized"),
-        403: ("forbidden", "Forbidden"),
-        404: ("not-found", "Not found"),
-        405: ("method-not-allowed", "Method not allowed"),
-    }
-    slug, title = titles.get(exc.status_code, ("http-error", "Request failed"))
-    return problem(exc.status_code, slug, title, str(exc.detail), headers=getattr(exc, "headers", None))
+    kind = types.for_http_status(exc.status_code)
+    return problem(kind, str(exc.detail), headers=getattr(exc, "headers", None))
+
+
+def unhandled(exc: Exception, path: str, headers: dict[str, str] | None = None) -> JSONResponse:
+    """The one answer to an error nothing else handled (500), logged by the error's type only."""
+    # The log line names the error type only: a message could carry request values.
+    log.error("unhandled error", extra={"error_type": type(exc).__name__, "path": path})
+    return problem(types.INTERNAL_ERROR, "The service could not answer this request.", headers=headers)
 
 
 async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
-    # The log line names the error type only: a message could carry request values.
-    log.error("unhandled error", extra={"error_type": type(exc).__name__, "path": request.url.path})
     request_id = request_id_var.get()  # still set: service/web/telemetry.py keeps it when a request fails
-    headers = {"x-request-id": request_id} if request_id else None
-    return problem(
-        500, "internal-error", "Internal error", "The service could not answer this request.", headers=headers
-    )
+    return unhandled(exc, request.url.path, {"x-request-id": request_id} if request_id else None)
 
 
 def install(app: FastAPI) -> None:

@@ -9,14 +9,10 @@
 
 from __future__ import annotations
 
-import logging
-
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from service.web.problems import problem
-
-log = logging.getLogger("service.web.problems")
+from service.web.problems import unhandled
 
 API_CSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
 CACHEABLE_PREFIX = "/docs/assets/"
@@ -60,7 +56,4 @@ class SecurityHeaders:
             # answer here instead, as service.web.problems would.
             if started:
                 raise
-            log.error("unhandled error", extra={"error_type": type(exc).__name__, "path": scope["path"]})
-            await problem(
-                500, "internal-error", "Internal error", "The service could not answer this request."
-            )(scope, receive, send_with_headers)
+            await unhandled(exc, scope["path"])(scope, receive, send_with_headers)

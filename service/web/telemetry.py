@@ -37,11 +37,9 @@ def request_id_from(scope: Scope) -> str:
     return uuid.uuid4().hex
 
 
-def record_answer(request: Request, answer: RecommendationResponse) -> None:
-    """Called by the recommendation route: count what was answered and keep it for the log line."""
-    codes = [step.code for step in answer.next_steps]
-    request.state.next_steps = codes
-    metrics.observe_answer(list(answer.rules_fired), codes)
+def note_steps(request: Request, answer: RecommendationResponse) -> None:
+    """Called by a route answering one comparison: the step codes go on its log line."""
+    request.state.next_steps = [step.code for step in answer.next_steps]
 
 
 def route_of(scope: Scope) -> str:

@@ -11,6 +11,7 @@ import logging
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from service.web.problem_types import TIMEOUT
 from service.web.problems import problem
 
 log = logging.getLogger("service.web.timeout")
@@ -40,9 +41,7 @@ class RequestTimeout:
             if started:  # too late for a problem document; the connection is closed
                 raise
             await problem(
-                503,
-                "timeout",
-                "Request took too long",
+                TIMEOUT,
                 f"The request was not completed within {self.seconds:g} seconds; send it again.",
                 headers={"Retry-After": "1", "Connection": "close"},
             )(scope, receive, send)

@@ -3,23 +3,27 @@
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 from typing import Annotated, Any
 
 import httpx
 from fastapi import FastAPI
 from pydantic import SecretStr
 
-from service.api.deps import CurrentClient, require_scope
+from service.api.deps import Caller, require_scope
 from service.auth.clients import Client
 from service.config import Settings
+from service.decisions.migrate import upgrade
 from service.main import create_app
-from tests.conftest import AUTH, DEV_KEY
+from tests.support.bodies import TREATMENTS_DIFFER
+from tests.support.in_process import Call, send
+from tests.support.server import AUTH, DEV_KEY
 
 
 def app_with_probe(settings: Settings) -> FastAPI:
     app = create_app(settings)
 
-    async def whoami(client: CurrentClient) -> dict[str, Any]:
+    async def whoami(client: Caller) -> dict[str, Any]:
         return {"id": client.id, "scopes": sorted(client.scopes)}
 
     async def decisions(client: Annotated[Client, require_scope("decisions:read")]) -> dict[str, str]:
@@ -53,3 +57,15 @@ def test_with_authentication_off_the_caller_is_an_anonymous_admin() -> None:
     app = app_with_probe(Settings(auth_enabled=False))
     assert get(app, "/v1/probe/whoami", {}).json()["id"] == "anonymous"
     assert get(app, "/v1/probe/decisions", {}).status_code == 200
+
+
+def test_with_authentication_off_decisions_are_recorded_as_the_default_client(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'decisions.sqlite3'}"
+    upgrade(url)
+    settings = Settings(auth_enabled=False, database_url=SecretStr(url), decision_default_client="portal-x")
+    body = TREATMENTS_DIFFER
+    app = create_app(settings)
+    answered, listed = send(app, Call("POST", "/v1/recommendations", body), Call("GET", "/v1/decisions"))
+    assert answered.status_code == 200
+    assert [d["client_id"] for d in listed.json()["decisions"]] == ["portal-x"]
+    assert get(app_with_probe(settings), "/v1/probe/whoami", {}).json()["id"] == "portal-x"

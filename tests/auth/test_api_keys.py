@@ -13,10 +13,11 @@ import httpx
 import pytest
 
 from service.integrations.cds_hooks import SERVICE_ID
-from tests.auth.helpers import ApiKey, Server, clients_file, serve
-from tests.conftest import ROOT, opinion
+from tests.support.auth import ApiKey, Server, clients_file, serve
+from tests.support.bodies import STAGES_DIFFER
+from tests.support.paths import ROOT
 
-COMPARISON = {"opinions": [opinion(), opinion(stage="III")]}
+COMPARISON = STAGES_DIFFER
 
 
 class Keys:

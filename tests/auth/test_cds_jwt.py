@@ -17,15 +17,15 @@ from jwt.algorithms import HMACAlgorithm
 from jwt.utils import base64url_encode
 
 from service.integrations.cds_hooks import SERVICE_ID
-from tests.auth.helpers import JwksServer, Server, SigningKey, claims, clients_file, serve
-from tests.conftest import opinion
+from tests.support.auth import JwksServer, Server, SigningKey, claims, clients_file, serve
+from tests.support.bodies import STAGES_DIFFER
 
 EHR_URL_ISSUER = "https://ehr.example.org"  # keys from a JWKS URL (ES384)
 EHR_FILE_ISSUER = "https://other-ehr.example.net"  # keys from a JWKS file (RS384)
 HOOK_CALL = {
     "hook": "org.nextsteps.opinion-compare",
     "hookInstance": "d1577c69-dfbe-44ad-ba6d-3e05e953b2ea",
-    "context": {"opinions": [opinion(), opinion(stage="III")]},
+    "context": STAGES_DIFFER,
 }
 FEEDBACK = {
     "feedback": [{"card": "a-card", "outcome": "accepted", "outcomeTimestamp": "2026-11-25T14:30:00Z"}]

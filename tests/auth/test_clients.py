@@ -13,7 +13,6 @@ from service.auth.clients import (
     can_read,
     key_hash,
     load,
-    owner_filter,
 )
 from service.auth.keys import new_key
 
@@ -30,8 +29,8 @@ def test_admin_reads_every_decision() -> None:
 
 
 def test_a_decision_list_is_filtered_to_the_client_unless_admin() -> None:
-    assert owner_filter(Client(id="portal-a", scopes=frozenset({"decisions:read"}))) == "portal-a"
-    assert owner_filter(Client(id="ops", scopes=frozenset({"admin"}))) is None
+    assert Client(id="portal-a", scopes=frozenset({"decisions:read"})).owner == "portal-a"
+    assert Client(id="ops", scopes=frozenset({"admin"})).owner is None
 
 
 def test_admin_holds_every_scope_and_others_only_theirs() -> None:

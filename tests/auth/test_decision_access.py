@@ -6,10 +6,10 @@ from pathlib import Path
 
 import httpx
 
-from tests.auth.helpers import ApiKey, clients_file, serve
-from tests.conftest import opinion
+from tests.support.auth import ApiKey, clients_file, serve
+from tests.support.bodies import TREATMENTS_DIFFER
 
-BODY = {"opinions": [opinion(), opinion(modalities=("chemotherapy",))]}
+BODY = TREATMENTS_DIFFER
 
 
 def test_a_client_reads_and_rates_only_its_own_decisions(tmp_path: Path) -> None:

@@ -6,18 +6,11 @@ import asyncio
 
 from service.auth.clients import RateLimit
 from service.auth.rate_limit import RateLimiter, retry_after
+from tests.support.fakes import Clock
 
 
 def take(limiter: RateLimiter, client_id: str, limit: RateLimit) -> float:
     return asyncio.run(limiter.take(client_id, limit))
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 def test_a_burst_then_one_request_per_refill() -> None:

@@ -10,15 +10,8 @@ import httpx
 
 from service.auth.jwks import JwksSource
 from service.auth.replay import ReplayCache
-from tests.auth.helpers import SigningKey
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
+from tests.support.auth import SigningKey
+from tests.support.fakes import Clock
 
 
 def test_a_jti_is_accepted_once_until_its_token_expires() -> None:

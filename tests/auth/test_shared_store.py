@@ -12,12 +12,13 @@ import httpx
 import pytest
 
 from service.integrations.cds_hooks import SERVICE_ID
-from tests.auth.helpers import ApiKey, Server, SigningKey, claims, clients_file, serve
-from tests.conftest import free_port, opinion
+from tests.support.auth import ApiKey, Server, SigningKey, claims, clients_file, serve
+from tests.support.bodies import STAGES_DIFFER
+from tests.support.server import free_port
 
 REDIS_URL = "redis://127.0.0.1:6379/15"
 ISSUER = "https://ehr.example.org"
-COMPARISON = {"opinions": [opinion(), opinion(stage="III")]}
+COMPARISON = STAGES_DIFFER
 HOOK_CALL = {
     "hook": "org.nextsteps.opinion-compare",
     "hookInstance": "d1577c69-dfbe-44ad-ba6d-3e05e953b2ea",

@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import httpx
 
-from tests.auth.helpers import serve
-from tests.conftest import ROOT, opinion
+from tests.support.auth import serve
+from tests.support.bodies import STAGES_DIFFER
+from tests.support.server import start_refused
 
-COMPARISON = {"opinions": [opinion(), opinion(stage="III")]}
+COMPARISON = STAGES_DIFFER
 
 
 def test_dev_mode_prints_a_fresh_key_that_works() -> None:
@@ -54,15 +53,7 @@ def test_authentication_off_is_explicit_and_warned_about() -> None:
 def test_a_bad_clients_file_stops_start_up(tmp_path: Path) -> None:
     path = tmp_path / "clients.yaml"
     path.write_text("clients:\n  - id: a\n    scopes: [recommend]\n    api_keys: [nsk_NOT_A_HASH]\n")
-    result = subprocess.run(
-        [sys.executable, "-m", "service"],
-        cwd=ROOT,
-        env={"CLIENTS_FILE": str(path), "PATH": "/usr/bin:/bin"},
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    result = start_refused({"CLIENTS_FILE": str(path)}, base_env={"PATH": "/usr/bin:/bin"})
     assert result.returncode == 2
     assert str(path) in result.stderr and "api_keys[0]" in result.stderr
     assert "NOT_A_HASH" not in result.stderr

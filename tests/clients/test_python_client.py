@@ -14,7 +14,9 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.conftest import DEV_KEY, ROOT, opinion
+from tests.support.bodies import opinion
+from tests.support.paths import ROOT
+from tests.support.server import DEV_KEY
 
 PACKAGE = "nextsteps_client"
 

@@ -13,7 +13,8 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.conftest import DEV_KEY, ROOT
+from tests.support.paths import ROOT
+from tests.support.server import DEV_KEY
 
 TS = ROOT / "clients" / "ts"
 BIN = TS / "node_modules" / ".bin"

@@ -11,7 +11,7 @@ import textstat
 
 from service.core.catalog import Catalog, load_catalog
 from service.core.exceptions import RuleFileError
-from tests.conftest import ROOT, RULES
+from tests.support.paths import ROOT, RULES
 
 SEED = ROOT.parent / "shared" / "seed" / "managing-different-opinions.txt"
 MAX_GRADE = 8.0

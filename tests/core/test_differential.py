@@ -10,12 +10,13 @@ from bench.pyeval import PyEvaluator
 from service.config import get_settings
 from service.core.actions import Outcome
 from service.core.facts import to_facts
-from service.core.models import RecommendationRequest
-from service.core.recommender import Recommender, batches
-from tests.conftest import load_scenarios
+from service.core.recommender import batches
+from service.core.rulebook import RuleBook
 from tests.strategies import requests
+from tests.support.bodies import load_scenarios
 
-RECOMMENDER = Recommender.load(get_settings().rules_dir)
+RULES = RuleBook.load(get_settings().rules_dir)
+RECOMMENDER = RULES.recommender
 PYTHON = PyEvaluator(RECOMMENDER.ruleset)
 
 
@@ -28,7 +29,7 @@ def signature(outcome: Outcome) -> tuple[Any, ...]:
 
 
 def both(body: dict[str, Any]) -> tuple[tuple[Any, ...], tuple[Any, ...]]:
-    request = RecommendationRequest.model_validate(body)
+    request = RULES.parse(body)
     engine = RECOMMENDER.evaluate(request)
     python = Outcome(RECOMMENDER.ruleset)
     PYTHON.evaluate(batches(to_facts(request)), python.fire)

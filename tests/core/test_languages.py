@@ -11,8 +11,9 @@ import yaml
 
 from service.core.catalog import load_catalog
 from service.core.languages import choose, negotiate, parse_accept_language
-from tests.conftest import RULES, opinion
 from tests.core.test_catalog import all_text
+from tests.support.bodies import opinion
+from tests.support.paths import RULES
 
 LANGS = {"en", "es"}
 

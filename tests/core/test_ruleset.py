@@ -15,7 +15,7 @@ import yaml
 from service.core.catalog import load_catalog
 from service.core.exceptions import RuleFileError
 from service.core.ruleset import load_ruleset
-from tests.conftest import ROOT, RULES
+from tests.support.paths import ROOT, RULES
 
 RECOMMEND = "ruleset/20-recommend.yaml"
 ADJUST = "ruleset/30-adjust.yaml"

@@ -7,7 +7,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.conftest import load_scenarios
+from tests.support.bodies import load_scenarios
 
 SCENARIOS = load_scenarios()
 

@@ -16,8 +16,9 @@ from sqlalchemy import select
 
 from service.decisions.models import Decision
 from service.decisions.store import Store
-from tests.conftest import AUTH, opinion, running_server
 from tests.pg_cluster import ThrowawayPostgres
+from tests.support.bodies import opinion
+from tests.support.server import AUTH, running_server
 
 BODY = {"opinions": [opinion(), opinion(modalities=("chemotherapy",))]}
 DEADLINE_S = 120

@@ -11,7 +11,7 @@ from alembic.migration import MigrationContext
 from sqlalchemy import insert, inspect, text
 
 from service.decisions.migrate import downgrade, upgrade
-from service.decisions.models import Base, Decision, DecisionStep, Feedback
+from service.decisions.models import Base, Decision, DecisionStep, StepFeedback
 from service.decisions.store import Store
 from tests.storage import BACKENDS
 
@@ -107,7 +107,7 @@ def test_one_step_down_and_up_again_keeps_the_decisions(empty_url: str) -> None:
     try:
         with store.session() as session:
             session.execute(
-                insert(Feedback).values(
+                insert(StepFeedback).values(
                     id=uuid.uuid4(),
                     decision_id=with_feedback,
                     created_at=datetime.now(UTC),
@@ -134,7 +134,7 @@ def test_replicas_starting_together_migrate_once(empty_url: str) -> None:
     import subprocess
     import sys
 
-    from tests.conftest import ROOT
+    from tests.support.paths import ROOT
 
     env = {**os.environ, "DATABASE_URL": empty_url}
     runs = [

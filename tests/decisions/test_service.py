@@ -11,21 +11,22 @@ import pytest
 from sqlalchemy import text
 
 from service.config import get_settings
-from service.core.models import RecommendationRequest, RecommendationResponse
-from service.core.recommender import Recommender
+from service.core.models import RecommendationResponse
+from service.core.rulebook import RuleBook
 from service.decisions.exceptions import DecisionNotFound, IdempotencyConflict, StoreUnavailable
 from service.decisions.schemas import FeedbackRequest
 from service.decisions.service import DecisionLog, Filters
 from service.decisions.store import Store
-from tests.conftest import opinion
+from tests.support.bodies import TREATMENTS_DIFFER
 
-BODY = {"opinions": [opinion(), opinion(modalities=("chemotherapy",))]}
+BODY = TREATMENTS_DIFFER
 RAW = json.dumps(BODY).encode()
+RULES = RuleBook.load(get_settings().rules_dir)
 
 
 @pytest.fixture(scope="module")
 def answer() -> RecommendationResponse:
-    return Recommender.load(get_settings().rules_dir).recommend(RecommendationRequest.model_validate(BODY))
+    return RULES.recommender.recommend(RULES.parse(BODY))
 
 
 def test_a_recorded_decision_reads_back_byte_for_byte(
@@ -66,7 +67,10 @@ def test_purge_deletes_old_decisions_with_their_feedback_only(
     old = json.loads(decision_log.record(answer, RAW, now=now - timedelta(days=40)).body)["decision_id"]
     new = json.loads(decision_log.record(answer, RAW, now=now - timedelta(days=10)).body)["decision_id"]
     step = answer.next_steps[0].code
-    feedback = FeedbackRequest.model_validate({"step_code": step, "outcome": "done", "reporter": "patient"})
+    with RULES.vocabulary.bound():
+        feedback = FeedbackRequest.model_validate(
+            {"step_code": step, "outcome": "done", "reporter": "patient"}
+        )
     for decision_id in (old, new):
         decision_log.add_feedback(uuid.UUID(decision_id), feedback, source="cds_hooks")
     assert decision_log.purge(now - timedelta(days=30)) == (1, 1)
@@ -88,7 +92,7 @@ def test_sqlite_runs_in_wal_mode(tmp_path: object) -> None:
 
 
 def test_an_unreachable_store_is_reported_as_unavailable(answer: RecommendationResponse) -> None:
-    from tests.conftest import free_port
+    from tests.support.server import free_port
 
     store = Store(f"postgresql+psycopg://postgres@127.0.0.1:{free_port()}/none")
     try:

@@ -12,7 +12,8 @@ from pydantic import SecretStr
 from service.config import Settings
 from service.integrations.cds_hooks import OVERRIDE_SYSTEM, SERVICE_ID
 from service.main import create_app
-from tests.conftest import AUTH, DEV_KEY, ROOT
+from tests.support.paths import ROOT
+from tests.support.server import AUTH, DEV_KEY
 
 SPEC_FEEDBACK = ROOT.parent / "shared" / "cds-hooks-examples" / "feedback-overridden-with-reason.json"
 

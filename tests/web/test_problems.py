@@ -7,7 +7,8 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.conftest import AUTH, opinion, running_server
+from tests.support.bodies import opinion
+from tests.support.server import AUTH, running_server
 
 GOOD: dict[str, Any] = {"opinions": [opinion(), opinion()]}
 

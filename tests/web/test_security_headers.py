@@ -12,7 +12,8 @@ from pydantic import SecretStr
 
 from service.config import Settings
 from service.main import create_app
-from tests.conftest import AUTH, DEV_KEY, opinion, running_server
+from tests.support.bodies import opinion
+from tests.support.server import AUTH, DEV_KEY, running_server
 
 COMMON = {
     "x-content-type-options": "nosniff",

@@ -11,8 +11,8 @@ import httpx
 import pytest
 
 from service.web.telemetry import SANE_REQUEST_ID, request_id_from
-from tests.conftest import AUTH, opinion
-from tests.serving import ServerProcess
+from tests.support.bodies import opinion
+from tests.support.server import AUTH, ServerProcess
 
 # Distinctive values that must never reach the logs, whatever the log level.
 SECRETS = {

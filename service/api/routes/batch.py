@@ -1,10 +1,9 @@
 """POST /v1/recommendations:batch: up to 1,000 comparisons, each answered or refused on its own."""
 
-from fastapi import APIRouter, Request
-from starlette.concurrency import run_in_threadpool
+from fastapi import APIRouter
 
 from service import batch
-from service.api.deps import AcceptLanguage, DecisionLogDep, RecommenderDep, client_of, require_scope
+from service.api.deps import AcceptLanguage, AnsweringDep, Caller, RulesDep, require_scope
 from service.web.problems import PROBLEM_RESPONSES
 
 router = APIRouter(prefix="/v1", tags=["recommendations"])
@@ -24,9 +23,9 @@ router = APIRouter(prefix="/v1", tags=["recommendations"])
 )
 async def create_batch(
     body: batch.BatchRequest,
-    request: Request,
-    recommender: RecommenderDep,
-    decisions: DecisionLogDep,
+    rules: RulesDep,
+    answering: AnsweringDep,
+    caller: Caller,
     accept_language: AcceptLanguage = None,
 ) -> batch.BatchResponse:
     """Answer each item as `POST /v1/recommendations` would, in order: a valid item gets its
@@ -36,5 +35,4 @@ async def create_batch(
     before the batch is answered. A large batch takes a while, so it runs on a worker thread and
     the server keeps answering other requests; the engine still takes one evaluation at a time.
     """
-    client = client_of(request) or (decisions.default_client if decisions else None)
-    return await run_in_threadpool(batch.run, recommender, body.items, accept_language, decisions, client)
+    return await batch.answer(answering, rules, body.items, caller.id, accept_language)

@@ -10,21 +10,13 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
 from starlette.concurrency import run_in_threadpool
 
-from service.api.deps import (
-    AcceptLanguage,
-    DecisionLogDep,
-    RecommenderDep,
-    client_of,
-    owner_of,
-    require_scope,
-)
-from service.core.languages import choose
-from service.core.models import RecommendationRequest
-from service.decisions import cds_feedback
+from service.api.deps import AcceptLanguage, AnsweringDep, Caller, DecisionLogDep, RulesDep, require_scope
 from service.decisions.service import card_uuid
-from service.integrations import cds_hooks, feedback_metrics, patient_view
+from service.integrations import cds_feedback, cds_hooks, feedback_metrics, patient_view
 from service.integrations.cds_hooks import SERVICE_ID, CdsRequest, CdsResponse, Discovery, Feedback
+from service.web.problem_types import INVALID_HOOK_REQUEST
 from service.web.problems import PROBLEM_RESPONSES, field_errors, problem
+from service.web.telemetry import note_steps
 
 
 class CdsHooksRoute(APIRoute):
@@ -40,7 +32,7 @@ class CdsHooksRoute(APIRoute):
                 errors = field_errors(list(exc.errors()))
                 malformed = any(e.reason.startswith("malformed JSON") for e in errors)
                 detail = "The body is not valid JSON." if malformed else "The hook request is not valid."
-                return problem(400, "invalid-hook-request", "Invalid hook request", detail, errors)
+                return problem(INVALID_HOOK_REQUEST, detail, errors)
 
         return handle
 
@@ -108,8 +100,9 @@ async def call_service(
     body: CdsRequest,
     request: Request,
     response: Response,
-    recommender: RecommenderDep,
-    decisions: DecisionLogDep,
+    rules: RulesDep,
+    answering: AnsweringDep,
+    caller: Caller,
     accept_language: AcceptLanguage = None,
 ) -> CdsResponse:
     """Answer a hook call with one card per next step, in rank order.
@@ -119,19 +112,20 @@ async def call_service(
     resources. Text is in `context.lang`, else the best match for `Accept-Language`, else English.
     """
     _known(service_id)
-    comparison = RecommendationRequest.model_validate(
-        body.context.model_dump(exclude={"userId", "patientId", "encounterId"})
-    )
-    lang = choose(comparison.lang, accept_language, recommender.catalog.texts)
-    response.headers["Content-Language"] = lang
+    # answered and recorded like POST /v1/recommendations; the EHR's ids are not kept
+    comparison = rules.parse(body.context.model_dump(exclude_unset=True, exclude=cds_hooks.EHR_IDS))
+    answered = await answering.answer_one(rules, comparison, caller.id, accept_language)
+    note_steps(request, answered.recommendation)
+    response.headers["Content-Language"] = answered.lang
     response.headers["Vary"] = "Accept-Language"
-    answer = recommender.recommend(comparison, lang)
     card_ids = None
-    if decisions is not None:  # recorded like POST /v1/recommendations; the EHR's ids are not kept
-        raw = comparison.model_dump_json(exclude_none=True).encode()
-        stored = await run_in_threadpool(decisions.record, answer, raw, client_of(request), None, lang)
-        card_ids = {s.code: str(card_uuid(stored.decision_id, s.code)) for s in answer.next_steps}
-    return cds_hooks.cards(answer, comparison.time_sensitive, str(request.url_for("redoc")), card_ids)
+    if answered.decision_id is not None:  # each card's uuid is derived from the decision's
+        card_ids = {
+            s.code: str(card_uuid(answered.decision_id, s.code)) for s in answered.recommendation.next_steps
+        }
+    return cds_hooks.cards(
+        answered.recommendation, comparison.time_sensitive, str(request.url_for("redoc")), card_ids
+    )
 
 
 @router.post(
@@ -144,7 +138,7 @@ async def call_service(
     dependencies=[require_scope("feedback")],
 )
 async def feedback(
-    service_id: ServiceId, body: Feedback, request: Request, decisions: DecisionLogDep
+    service_id: ServiceId, body: Feedback, caller: Caller, decisions: DecisionLogDep
 ) -> Response:
     """Record whether each card was accepted or overridden (with the override reason).
 
@@ -155,8 +149,6 @@ async def feedback(
     _known(service_id)
     if decisions is not None:  # first, so a retry after a 503 is not counted twice
         entries = cds_feedback.entries(body.feedback)
-        await run_in_threadpool(
-            decisions.add_card_feedback, entries, client_of(request), owner=owner_of(request)
-        )
+        await run_in_threadpool(decisions.add_card_feedback, entries, caller.id, owner=caller.owner)
     feedback_metrics.count(service_id, body.feedback)
     return Response(status_code=200)

@@ -4,12 +4,12 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Query, Response
 from pydantic import BeforeValidator
 from starlette.concurrency import run_in_threadpool
 
-from service.api.deps import DecisionsDep, RecommenderDep, client_of, owner_of, require_scope
-from service.core.models import StepCode
+from service.api.deps import Caller, DecisionsDep, RecommenderDep, require_scope
+from service.core.vocabulary import StepCode
 from service.decisions.schemas import (
     DecisionPage,
     DecisionReport,
@@ -56,11 +56,11 @@ Version = Annotated[str | None, Query(min_length=1, max_length=100, description=
     responses={**READ_ERRORS, **NOT_FOUND},
     dependencies=[require_scope("decisions:read")],
 )
-async def get_recommendation(decision_id: uuid.UUID, request: Request, decisions: DecisionsDep) -> Response:
+async def get_recommendation(decision_id: uuid.UUID, caller: Caller, decisions: DecisionsDep) -> Response:
     """The stored answer, byte for byte what the client was first given, in the same language.
 
     A client reads only the decisions it asked for (`admin`: every one); others are not found."""
-    answer = await run_in_threadpool(decisions.get, decision_id, owner_of(request))
+    answer = await run_in_threadpool(decisions.get, decision_id, caller.owner)
     return Response(answer.body, media_type="application/json", headers={"Content-Language": answer.lang})
 
 
@@ -74,12 +74,10 @@ async def get_recommendation(decision_id: uuid.UUID, request: Request, decisions
     dependencies=[require_scope("feedback")],
 )
 async def post_feedback(
-    decision_id: uuid.UUID, body: FeedbackRequest, request: Request, decisions: DecisionsDep
+    decision_id: uuid.UUID, body: FeedbackRequest, caller: Caller, decisions: DecisionsDep
 ) -> FeedbackRecorded:
     """A patient or clinician says what they did with one next step; the step must be in the decision."""
-    return await run_in_threadpool(
-        decisions.add_feedback, decision_id, body, client_of(request), owner=owner_of(request)
-    )
+    return await run_in_threadpool(decisions.add_feedback, decision_id, body, caller.id, owner=caller.owner)
 
 
 @router.get(
@@ -91,7 +89,7 @@ async def post_feedback(
     dependencies=[require_scope("decisions:read")],
 )
 async def list_decisions(
-    request: Request,
+    caller: Caller,
     decisions: DecisionsDep,
     since: Since = None,
     until: Until = None,
@@ -104,7 +102,7 @@ async def list_decisions(
     ] = None,
 ) -> DecisionPage:
     """Filter by time range, step code and ruleset version; follow `next_cursor` for the next page."""
-    filters = Filters(since, until, str(code) if code else None, ruleset_version, owner_of(request))
+    filters = Filters(since, until, str(code) if code else None, ruleset_version, caller.owner)
     return await run_in_threadpool(decisions.page, filters, limit, cursor)
 
 
@@ -117,7 +115,7 @@ async def list_decisions(
     dependencies=[require_scope("decisions:read")],
 )
 async def report(
-    request: Request,
+    caller: Caller,
     decisions: DecisionsDep,
     recommender: RecommenderDep,
     since: Since = None,
@@ -125,5 +123,5 @@ async def report(
     ruleset_version: Version = None,
 ) -> DecisionReport:
     """Counts over the decisions in the time range (and ruleset version), steps in catalog order."""
-    filters = Filters(since, until, None, ruleset_version, owner_of(request))
+    filters = Filters(since, until, None, ruleset_version, caller.owner)
     return await run_in_threadpool(decisions.report, filters, list(recommender.catalog.step_codes))

@@ -7,9 +7,9 @@ between the two endpoints is the cost of the engine, the ranking and the text.
 
 from fastapi import APIRouter
 
-from service.api.deps import RecommenderDep
+from service.api.deps import RulesDep
 from service.core.models import RecommendationRequest, RecommendationResponse
-from service.core.recommender import Recommender
+from service.core.rulebook import RuleBook
 
 router = APIRouter(prefix="/bench", include_in_schema=False)
 
@@ -32,16 +32,14 @@ FIXED = {
 _answers: dict[int, RecommendationResponse] = {}
 
 
-def fixed_answer(recommender: Recommender) -> RecommendationResponse:
-    """A typical answer (two opinions that differ in treatment), computed once per recommender."""
-    answer = _answers.get(id(recommender))
+def fixed_answer(rules: RuleBook) -> RecommendationResponse:
+    """A typical answer (two opinions that differ in treatment), computed once per rule book."""
+    answer = _answers.get(id(rules))
     if answer is None:
-        answer = _answers[id(recommender)] = recommender.recommend(
-            RecommendationRequest.model_validate(FIXED)
-        )
+        answer = _answers[id(rules)] = rules.recommender.recommend(rules.parse(FIXED))
     return answer
 
 
 @router.post("/floor", response_model=RecommendationResponse)
-async def floor(body: RecommendationRequest, recommender: RecommenderDep) -> RecommendationResponse:
-    return fixed_answer(recommender)
+async def floor(body: RecommendationRequest, rules: RulesDep) -> RecommendationResponse:
+    return fixed_answer(rules)

@@ -8,6 +8,7 @@ from starlette.concurrency import run_in_threadpool
 
 from service.api.deps import DecisionLogDep, RecommenderDep
 from service.core.models import Health, Readiness
+from service.web.problem_types import STORE_UNAVAILABLE
 from service.web.problems import problem
 
 router = APIRouter(tags=["operations"])
@@ -31,7 +32,7 @@ async def readyz(recommender: RecommenderDep, decisions: DecisionLogDep) -> Read
     if decisions is None:
         return Readiness(status="ready", ruleset=recommender.ref, decision_store="off")
     if not await run_in_threadpool(decisions.store.ping):
-        return problem(503, "store-unavailable", "Not ready", "The decision store is not reachable.")
+        return problem(STORE_UNAVAILABLE, "The decision store is not reachable.")
     postgres = decisions.store.dialect == "postgresql"
     store: Literal["postgresql", "sqlite"] = "postgresql" if postgres else "sqlite"
     return Readiness(status="ready", ruleset=recommender.ref, decision_store=store)

@@ -5,19 +5,10 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request, Response
-from starlette.concurrency import run_in_threadpool
 
-from service.api.deps import (
-    AcceptLanguage,
-    DecisionLogDep,
-    FhirReaderDep,
-    RecommenderDep,
-    client_of,
-    require_scope,
-)
+from service.api.deps import AcceptLanguage, AnsweringDep, Caller, FhirReaderDep, RulesDep, require_scope
 from service.api.routes.cds_hooks import CDS_PROBLEMS, CdsHooksRoute
 from service.config import Settings, get_settings
-from service.core.languages import choose
 from service.decisions.service import card_uuid
 from service.integrations import patient_view
 from service.integrations.cds_hooks import CdsResponse
@@ -25,7 +16,9 @@ from service.integrations.fhir.fetch import FhirServer, allowed
 from service.integrations.fhir.gather import DataUnavailable, gather
 from service.integrations.fhir.reader import TooFewOpinions
 from service.integrations.patient_view import ClinicianVoice, PatientViewRequest
+from service.web.problem_types import FHIR_DATA_UNAVAILABLE
 from service.web.problems import PROBLEM_RESPONSES, problem
+from service.web.telemetry import note_steps
 
 router = APIRouter(prefix="/cds-services", tags=["cds-hooks"], route_class=CdsHooksRoute)
 
@@ -63,8 +56,9 @@ async def call_patient_view(
     body: PatientViewRequest,
     request: Request,
     response: Response,
-    recommender: RecommenderDep,
-    decisions: DecisionLogDep,
+    rules: RulesDep,
+    answering: AnsweringDep,
+    caller: Caller,
     fhir: FhirReaderDep,
     voice: VoiceDep,
     settings: SettingsDep,
@@ -83,18 +77,20 @@ async def call_patient_view(
             body.prefetch, patient_id, _server(body, settings), fhir.mapping, fhir.max_entries
         )
     except DataUnavailable as exc:
-        return problem(412, "fhir-data-unavailable", "FHIR data unavailable", exc.reason)
+        return problem(FHIR_DATA_UNAVAILABLE, exc.reason)
     try:
-        comparison = fhir.compare(resources, patient_id=patient_id)
+        comparison = fhir.compare(resources, rules, patient_id=patient_id)
     except TooFewOpinions:
         return CdsResponse(cards=[])
-    lang = choose(None, accept_language, recommender.catalog.texts)
-    response.headers["Content-Language"] = lang
+    # answered and recorded like POST /v1/recommendations; the EHR's ids are not kept
+    answered = await answering.answer_one(rules, comparison.request, caller.id, accept_language)
+    note_steps(request, answered.recommendation)
+    response.headers["Content-Language"] = answered.lang
     response.headers["Vary"] = "Accept-Language"
-    answer = recommender.recommend(comparison.request, lang)
     card_ids = None
-    if decisions is not None:  # recorded like POST /v1/recommendations; the EHR's ids are not kept
-        raw = comparison.request.model_dump_json(exclude_none=True).encode()
-        stored = await run_in_threadpool(decisions.record, answer, raw, client_of(request), None, lang)
-        card_ids = {s.code: str(card_uuid(stored.decision_id, s.code)) for s in answer.next_steps}
-    return patient_view.cards(answer, body.audience, voice, lang, settings.cds_source_url, card_ids)
+    if answered.decision_id is not None:  # each card's uuid is derived from the decision's
+        steps = answered.recommendation.next_steps
+        card_ids = {s.code: str(card_uuid(answered.decision_id, s.code)) for s in steps}
+    return patient_view.cards(
+        answered.recommendation, body.audience, voice, answered.lang, settings.cds_source_url, card_ids
+    )

@@ -5,17 +5,14 @@ import json
 from typing import Annotated
 
 from fastapi import APIRouter, Header, Request, Response
-from starlette.concurrency import run_in_threadpool
 
 from service.api.comparison import REQUEST_BODY, Comparison, ComparisonDep
-from service.api.deps import AcceptLanguage, DecisionLogDep, RecommenderDep, client_of, require_scope
-from service.core.languages import choose
+from service.api.deps import AcceptLanguage, AnsweringDep, Caller, RulesDep, require_scope
 from service.decisions.schemas import RecordedRecommendation
 from service.web.problems import PROBLEM_RESPONSES
-from service.web.telemetry import record_answer
+from service.web.telemetry import note_steps
 
 router = APIRouter(prefix="/v1", tags=["recommendations"])
-JSON = "application/json"
 
 
 def _with_fhir(body: bytes | str, comparison: Comparison) -> bytes | str:
@@ -54,8 +51,9 @@ IdempotencyKey = Annotated[
 async def create_recommendation(
     comparison: ComparisonDep,
     request: Request,
-    recommender: RecommenderDep,
-    decisions: DecisionLogDep,
+    rules: RulesDep,
+    answering: AnsweringDep,
+    caller: Caller,
     idempotency_key: IdempotencyKey = None,
     accept_language: AcceptLanguage = None,
 ) -> Response:
@@ -71,23 +69,11 @@ async def create_recommendation(
     Patient-facing text is in the request's `lang`, else the best match for `Accept-Language`,
     else English; `Content-Language` names the language used.
     """
-    body = comparison.request
-    lang = choose(body.lang, accept_language, recommender.catalog.texts)
-    headers = {"Content-Language": lang, "Vary": "Accept-Language"}
-    if decisions is None:  # DECISION_STORE=off: nothing recorded, no decision_id
-        answer = recommender.recommend(body, lang)
-        record_answer(request, answer)
-        return Response(_with_fhir(answer.model_dump_json(), comparison), media_type=JSON, headers=headers)
-    raw = comparison.recorded_body
-    client = client_of(request) or decisions.default_client
-    if idempotency_key is not None:
-        replayed = await run_in_threadpool(decisions.replay, client, idempotency_key, raw)
-        if replayed is not None:
-            headers = {**headers, "Content-Language": replayed.lang, "Idempotent-Replayed": "true"}
-            return Response(_with_fhir(replayed.body, comparison), media_type=JSON, headers=headers)
-    answer = recommender.recommend(body, lang)
-    record_answer(request, answer)
-    stored = await run_in_threadpool(decisions.record, answer, raw, client, idempotency_key, lang)
-    # stored is the first answer when a simultaneous retry with the same key was recorded first
-    headers = {**headers, "Content-Language": stored.lang}
-    return Response(_with_fhir(stored.body, comparison), media_type=JSON, headers=headers)
+    answered = await answering.answer_one(
+        rules, comparison.request, caller.id, accept_language, idempotency_key
+    )
+    note_steps(request, answered.recommendation)
+    headers = {"Content-Language": answered.lang, "Vary": "Accept-Language"}
+    if answered.replayed:
+        headers["Idempotent-Replayed"] = "true"
+    return Response(_with_fhir(answered.body, comparison), media_type="application/json", headers=headers)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cache
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
@@ -25,7 +25,11 @@ class Incomplete:
 @cache
 def _adapter(model: type[BaseModel], name: str) -> TypeAdapter[Any] | None:
     info = model.model_fields.get(name)
-    return TypeAdapter(info.annotation) if info is not None and info.annotation is not None else None
+    if info is None or info.annotation is None:
+        return None
+    # the field's type with its metadata (e.g. the catalog's codes: service/core/vocabulary.py)
+    kind: Any = Annotated[info.annotation, *info.metadata] if info.metadata else info.annotation
+    return TypeAdapter(kind)
 
 
 def _accepted(model: type[BaseModel], name: str, value: Any) -> bool:
@@ -71,6 +75,6 @@ def opinion(derived: DerivedOpinion) -> Opinion | Incomplete:
         return Incomplete(derived.clinician, missing)
 
 
-def request(opinions: list[Opinion], lang: str | None = None) -> RecommendationRequest:
+def request(opinions: list[Opinion]) -> RecommendationRequest:
     """Raises ValidationError when fewer than two (or more than ten) opinions are complete."""
-    return RecommendationRequest.model_validate({"opinions": opinions, **({"lang": lang} if lang else {})})
+    return RecommendationRequest.model_validate({"opinions": opinions})

@@ -4,25 +4,16 @@ which resources were used or ignored, by id and reason. No value is logged."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any
 
 from fhir.resources.R4B.reference import Reference
 
+from service.core.fhir_report import IgnoredReason, Role
 from service.integrations.fhir import codes
 from service.integrations.fhir.bundle import Parsed
 from service.integrations.fhir.mapping import DiagnosisTarget, FhirMapping
 from service.integrations.fhir.references import Index
 
-IgnoredReason = Literal[
-    "not_read",  # a resource type that says nothing about an opinion
-    "code_not_mapped",  # its code is in no table of rules/fhir/
-    "no_clinician",  # no Practitioner or PractitionerRole asserted, requested or performed it
-    "not_a_treatment",  # a test or a diagnostic procedure
-    "not_current",  # entered in error, refuted, cancelled, revoked or not done
-    "other_patient",  # about another patient than the one in context
-    "administration",  # giving a requested medicine: the request carries the opinion
-]
-Role = Literal["patient", "clinician", "specialty", "diagnosis", "stage", "treatment"]
 NOT_CURRENT = {"entered-in-error", "refuted", "cancelled", "revoked", "not-done"}
 READ = {"Condition", "Observation", "Procedure", "MedicationRequest", "CarePlan", "ServiceRequest"}
 

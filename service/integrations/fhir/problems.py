@@ -7,6 +7,7 @@ from fastapi.responses import JSONResponse
 
 from service.integrations.fhir.bundle import FhirInvalid
 from service.integrations.fhir.reader import TooFewOpinions
+from service.web.problem_types import FHIR_TOO_FEW_OPINIONS, INVALID_FHIR
 from service.web.problems import FieldError, problem
 
 
@@ -15,9 +16,8 @@ async def _invalid(request: Request, exc: Exception) -> JSONResponse:
     errors = [FieldError(field=e.field, reason=e.reason) for e in exc.errors]
     if isinstance(exc, TooFewOpinions):
         detail = "The FHIR resources do not hold two to ten complete opinions; see errors."
-        return problem(422, "fhir-too-few-opinions", "Too few opinions in the FHIR data", detail, errors)
-    detail = f"{len(errors)} FHIR element(s) are not valid; see errors."
-    return problem(422, "invalid-fhir", "Invalid FHIR", detail, errors)
+        return problem(FHIR_TOO_FEW_OPINIONS, detail, errors)
+    return problem(INVALID_FHIR, f"{len(errors)} FHIR element(s) are not valid; see errors.", errors)
 
 
 def install(app: FastAPI) -> None:

@@ -7,12 +7,13 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
+from service.core.fhir_report import DerivedOpinionEntry, FhirReport, IgnoredResource, UsedResource
 from service.core.models import RecommendationRequest
+from service.core.rulebook import RuleBook
 from service.integrations.fhir import bundle, contract, evidence, opinions
 from service.integrations.fhir.bundle import FhirError, FhirInvalid, Parsed
 from service.integrations.fhir.mapping import FhirMapping, load_mapping
 from service.integrations.fhir.references import Index
-from service.integrations.fhir.report import DerivedOpinionEntry, FhirReport, IgnoredResource, UsedResource
 
 
 class TooFewOpinions(FhirInvalid):
@@ -38,13 +39,16 @@ class FhirReader:
     def load(cls, rules_dir: Path, max_entries: int = bundle.MAX_ENTRIES) -> FhirReader:
         return cls(load_mapping(rules_dir), max_entries)
 
-    def read_bundle(self, body: bytes, lang: str | None = None) -> Comparison:
-        return self.compare(bundle.parse_bundle(body, self.max_entries), lang=lang)
+    def read_bundle(self, body: bytes, rules: RuleBook) -> Comparison:
+        return self.compare(bundle.parse_bundle(body, self.max_entries), rules)
 
-    def compare(
-        self, resources: list[Parsed], patient_id: str | None = None, lang: str | None = None
-    ) -> Comparison:
-        """Raises FhirInvalid (bad FHIR) or TooFewOpinions."""
+    def compare(self, resources: list[Parsed], rules: RuleBook, patient_id: str | None = None) -> Comparison:
+        """Raises FhirInvalid (bad FHIR) or TooFewOpinions. The contract is checked against the codes of
+        `rules` (its vocabulary), so what the rule book does not name stays unknown."""
+        with rules.vocabulary.bound():
+            return self._compare(resources, patient_id)
+
+    def _compare(self, resources: list[Parsed], patient_id: str | None) -> Comparison:
         found = evidence.collect(self.mapping, resources, patient_id)
         derived = opinions.derive(found, evidence.specialties(Index(resources), self.mapping))
         entries, complete = [], []
@@ -75,7 +79,7 @@ class FhirReader:
             ignored=[IgnoredResource(resource=r, reason=reason) for r, reason in found.ignored],
         )
         try:
-            return Comparison(contract.request(complete, lang), report)
+            return Comparison(contract.request(complete), report)
         except ValidationError:
             reason = f"{len(complete)} complete opinion(s) found; 2 to 10 are needed"
             errors = [FhirError("Bundle", reason)] + [

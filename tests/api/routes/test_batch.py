@@ -6,7 +6,8 @@ from typing import Any
 
 import httpx
 
-from tests.conftest import AUTH, load_scenarios, opinion, running_server
+from tests.support.bodies import load_scenarios, opinion
+from tests.support.server import AUTH, running_server
 
 URL = "/v1/recommendations:batch"
 

@@ -10,7 +10,8 @@ import httpx
 import pytest
 
 from service.integrations.cds_hooks import HOOK, SERVICE_ID
-from tests.conftest import ROOT, opinion
+from tests.support.bodies import opinion
+from tests.support.paths import ROOT
 
 SPEC = ROOT.parent / "shared" / "cds-hooks-examples"
 CALL = f"/cds-services/{SERVICE_ID}"

@@ -9,10 +9,10 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.conftest import AUTH, opinion
+from tests.support.bodies import AGREE, TREATMENTS_DIFFER, opinion
+from tests.support.server import AUTH
 
-DIFFER = {"opinions": [opinion(), opinion(modalities=("chemotherapy",))]}
-AGREE = {"opinions": [opinion(), opinion()]}
+DIFFER = TREATMENTS_DIFFER
 LUNG = {"opinions": [opinion("lung", "III"), opinion("lung", "IV", modalities=("radiation",))]}
 
 
@@ -200,7 +200,7 @@ def test_readyz_names_the_store_in_use(store_client: httpx.Client, store_url: st
 
 @pytest.mark.parametrize("storage", ["full", "hashed", "none"])
 def test_request_storage_keeps_what_the_setting_says(storage: str, tmp_path: Any) -> None:
-    from tests.conftest import running_server
+    from tests.support.server import running_server
 
     body = {"opinions": [{**opinion(), "guidelines_cited": ["free text about me"]}, opinion()]}
     env = {"DATA_DIR": str(tmp_path), "DECISION_REQUEST_STORAGE": storage, "DECISION_REQUEST_SALT": "pepper"}
@@ -225,7 +225,7 @@ def test_request_storage_keeps_what_the_setting_says(storage: str, tmp_path: Any
 
 
 def test_hashed_storage_without_a_salt_does_not_start(tmp_path: Any) -> None:
-    from tests.conftest import running_server
+    from tests.support.server import running_server
 
     with (
         pytest.raises(RuntimeError, match="DECISION_REQUEST_SALT"),
@@ -235,7 +235,7 @@ def test_hashed_storage_without_a_salt_does_not_start(tmp_path: Any) -> None:
 
 
 def test_store_off_answers_without_recording(tmp_path: Any) -> None:
-    from tests.conftest import running_server
+    from tests.support.server import running_server
 
     with (
         running_server(DATA_DIR=str(tmp_path), DECISION_STORE="off") as base,
@@ -278,13 +278,13 @@ def test_a_cds_hooks_call_is_a_decision_and_its_card_feedback_lands_in_the_log(
     # The EHR's ids and the clinician's comment are not kept anywhere.
     from sqlalchemy import select
 
-    from service.decisions.models import Decision, Feedback
+    from service.decisions.models import Decision, StepFeedback
     from service.decisions.store import Store
 
     store = Store(store_url)
     try:
         with store.session() as session:
-            rows = list(session.scalars(select(Feedback)))
+            rows = list(session.scalars(select(StepFeedback)))
             kept = " ".join(str(vars(row)) for row in [*rows, *session.scalars(select(Decision))])
     finally:
         store.close()

@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 
-from tests.conftest import ROOT
+from tests.support.paths import ROOT
 
 SCRIPT = ROOT / "clients" / "ts" / "browser" / "docs-check.mjs"
 

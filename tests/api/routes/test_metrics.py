@@ -8,8 +8,8 @@ from pathlib import Path
 import httpx
 from prometheus_client.parser import text_string_to_metric_families
 
-from tests.conftest import AUTH, load_scenarios
-from tests.serving import ServerProcess
+from tests.support.bodies import load_scenarios
+from tests.support.server import AUTH, ServerProcess
 
 SCENARIOS = load_scenarios()
 

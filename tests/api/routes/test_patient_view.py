@@ -17,10 +17,10 @@ from service.integrations.fhir.prefetch import TEMPLATES
 from service.integrations.patient_view import NON_ADHERENCE, SERVICE_ID
 from tests.api.routes.test_cds_hooks import same_shape, spec
 from tests.api.routes.test_recommendations_fhir import FHIR, SAME_AS_JSON, ranked
-from tests.conftest import AUTH, RULES
 from tests.integrations.fhir import bundles as b
 from tests.integrations.fhir.local_fhir_server import FhirStore, serving
-from tests.serving import ServerProcess
+from tests.support.paths import RULES
+from tests.support.server import AUTH, ServerProcess
 
 CALL = f"/cds-services/{SERVICE_ID}"
 TOKEN = "test-access-token"
@@ -86,7 +86,7 @@ def pv(fhir_server: tuple[str, FhirStore]) -> Iterator[httpx.Client]:
     base, _ = fhir_server
     env = {"CDS_FHIR_SERVERS": json.dumps([base]), "CDS_SOURCE_URL": ABOUT}
     with (
-        ServerProcess(**env) as server,
+        ServerProcess(env=env) as server,
         httpx.Client(base_url=server.base_url, timeout=30, headers=AUTH) as c,
     ):
         yield c

@@ -6,7 +6,7 @@ from typing import Any
 
 import httpx
 
-from tests.conftest import opinion
+from tests.support.bodies import opinion
 
 
 def recommend(client: httpx.Client, **body: Any) -> dict[str, Any]:

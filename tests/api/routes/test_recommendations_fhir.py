@@ -7,9 +7,9 @@ from typing import Any
 
 import httpx
 
-from service.openapi import EXAMPLES
-from tests.conftest import opinion
+from service.openapi.document import EXAMPLES
 from tests.integrations.fhir import bundles as b
+from tests.support.bodies import opinion
 
 FHIR = {"Content-Type": "application/fhir+json"}
 

@@ -6,7 +6,7 @@ import hashlib
 
 import httpx
 
-from tests.conftest import RULES
+from tests.support.paths import RULES
 
 REQUIRED_TYPES = {
     "breast",

@@ -10,6 +10,7 @@ import pytest
 
 from service.config import get_settings
 from service.core.models import Diagnosis
+from service.core.rulebook import RuleBook
 from service.integrations.fhir import bundle as fhir_bundle
 from service.integrations.fhir import evidence, opinions
 from service.integrations.fhir.bundle import FhirInvalid
@@ -18,6 +19,7 @@ from service.integrations.fhir.references import Index
 from tests.integrations.fhir import bundles as b
 
 READER = FhirReader.load(get_settings().rules_dir)
+RULES = RuleBook.load(get_settings().rules_dir)
 
 
 def derived(data: dict[str, Any], patient_id: str | None = None) -> list[opinions.DerivedOpinion]:
@@ -40,7 +42,7 @@ def test_hl7_mcode_example_gives_owens_opinion_with_sub_stage_order_and_intent()
 
 def test_hl7_example_alone_is_too_few_opinions_and_says_what_is_missing() -> None:
     with pytest.raises(TooFewOpinions) as caught:
-        READER.read_bundle(b.JENNY.read_bytes())
+        READER.read_bundle(b.JENNY.read_bytes(), RULES)
     errors = {e.field: e.reason for e in caught.value.errors}
     assert errors["Bundle"].startswith("0 complete opinion(s)")
     assert errors["opinions[0]"] == "lacks clinician.specialty"
@@ -59,7 +61,7 @@ def test_hl7_example_alone_is_too_few_opinions_and_says_what_is_missing() -> Non
 
 
 def test_second_opinion_bundle_compares_two_clinicians_oldest_first() -> None:
-    comparison = READER.read_bundle(json.dumps(b.second_opinion()).encode())
+    comparison = READER.read_bundle(json.dumps(b.second_opinion()).encode(), RULES)
     first, second = comparison.request.opinions
     assert first.clinician.specialty.value == "medical_oncology"
     assert [m.value for m in first.treatment.modalities] == ["surgery", "chemotherapy", "hormone_therapy"]
@@ -75,7 +77,7 @@ def test_second_opinion_bundle_compares_two_clinicians_oldest_first() -> None:
 
 def test_sub_stages_and_subtypes_reach_the_contract_only_when_it_names_them() -> None:
     """Before issue 11 lands, IIB and IIIC are unknown (never their group II / III); after, they pass."""
-    comparison = READER.read_bundle(json.dumps(b.second_opinion()).encode())
+    comparison = READER.read_bundle(json.dumps(b.second_opinion()).encode(), RULES)
     owen, rivera = comparison.request.opinions
     stages = {s.value for s in Diagnosis.model_fields["stage"].annotation.__args__[0]}  # type: ignore[union-attr]
     assert (owen.diagnosis.stage.value if owen.diagnosis.stage else None) == (
@@ -174,7 +176,7 @@ def test_a_condition_without_asserter_is_no_ones_opinion() -> None:
 )
 def test_bad_fhir_names_the_element_never_the_value(body: bytes, field: str, reason: str | None) -> None:
     with pytest.raises(FhirInvalid) as caught:
-        READER.read_bundle(body)
+        READER.read_bundle(body, RULES)
     error = caught.value.errors[0]
     assert error.field == field
     assert reason is None or error.reason == reason
@@ -191,7 +193,7 @@ def test_entry_count_is_bounded() -> None:
 def test_two_patients_in_one_bundle_are_refused() -> None:
     two = b.bundle({"resourceType": "Patient", "id": "a"}, {"resourceType": "Patient", "id": "b"})
     with pytest.raises(FhirInvalid):
-        READER.read_bundle(json.dumps(two).encode())
+        READER.read_bundle(json.dumps(two).encode(), RULES)
 
 
 def test_fixture_is_the_transcribed_hl7_example() -> None:

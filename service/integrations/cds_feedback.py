@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from service.decisions.schemas import Outcome, ReasonCode
+from service.decisions.schemas import FeedbackOutcome, ReasonCode
 from service.integrations.cds_hooks import OVERRIDE_SYSTEM, FeedbackEntry
 from service.integrations.patient_view import NON_ADHERENCE
 
-OUTCOMES: dict[str, Outcome] = {"accepted": "helpful", "overridden": "not_helpful"}
+OUTCOMES: dict[str, FeedbackOutcome] = {"accepted": "helpful", "overridden": "not_helpful"}
 REASONS = {
     (OVERRIDE_SYSTEM, "already-done"): ReasonCode.already_done,
     (OVERRIDE_SYSTEM, "not-relevant"): ReasonCode.did_not_apply,
@@ -28,5 +28,5 @@ def reason(entry: FeedbackEntry) -> ReasonCode | None:
     return REASONS.get((coding.system or "", coding.code)) or ReasonCode.other
 
 
-def entries(feedback: list[FeedbackEntry]) -> list[tuple[str, Outcome, ReasonCode | None]]:
+def entries(feedback: list[FeedbackEntry]) -> list[tuple[str, FeedbackOutcome, ReasonCode | None]]:
     return [(entry.card, OUTCOMES[entry.outcome], reason(entry)) for entry in feedback]

@@ -1,15 +1,9 @@
-"""The OpenAPI document as a product: FastAPI's schema plus examples, problem+json errors and headers.
-
-`python -m service.openapi write openapi/openapi.json` regenerates the committed copy;
-`python -m service.openapi check openapi/openapi.json` fails when the app and that copy differ.
-"""
+"""The document the app serves: FastAPI's schema with examples, problem+json errors, headers, security."""
 
 from __future__ import annotations
 
 import copy
-import difflib
 import json
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -17,12 +11,13 @@ from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 from pydantic import BaseModel
 
-from service.auth import openapi_security
 from service.core.models import RecommendationRequest
+from service.core.rulebook import RuleBook
+from service.openapi import security
 from service.web.limits import FHIR_JSON
 from service.web.problems import PROBLEM_JSON
 
-EXAMPLES = Path(__file__).resolve().parent / "openapi_examples.json"
+EXAMPLES = Path(__file__).resolve().parent / "examples.json"
 PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
 REF_TEMPLATE = "#/components/schemas/{model}"
 # Operations whose patient-facing text follows Accept-Language / `lang`.
@@ -61,7 +56,7 @@ def _problem_responses(operation: dict[str, Any]) -> None:
 
 
 def _examples(operation: dict[str, Any], examples: dict[str, Any]) -> None:
-    """Attach the request and response examples kept in openapi_examples.json."""
+    """Attach the request and response examples kept in examples.json."""
     op_id = operation["operationId"]
     mine = examples["operations"].get(op_id, {})
     body = operation.get("requestBody", {}).get("content", {})
@@ -95,17 +90,20 @@ def _add_schema(schemas: dict[str, Any], model: type[BaseModel]) -> None:
 
 
 def build(app: FastAPI) -> dict[str, Any]:
-    doc = get_openapi(
-        title=app.title,
-        version=app.version,
-        summary=app.summary,
-        description=app.description,
-        routes=app.routes,
-        tags=TAGS,
-    )
-    openapi_security.add(doc, app)
+    """The document of this app: its codes (cancer types, steps, languages) are those of its rules."""
+    rules: RuleBook = app.state.rules
+    with rules.vocabulary.bound():
+        doc = get_openapi(
+            title=app.title,
+            version=app.version,
+            summary=app.summary,
+            description=app.description,
+            routes=app.routes,
+            tags=TAGS,
+        )
+    security.add(doc, app)
     examples = json.loads(EXAMPLES.read_text(encoding="utf-8"))
-    languages = sorted(app.state.recommender.catalog.texts)
+    languages = sorted(rules.catalog.texts)
     for path in doc["paths"].values():
         for method, operation in path.items():
             if method in HTTP_METHODS:
@@ -113,7 +111,8 @@ def build(app: FastAPI) -> dict[str, Any]:
                 _examples(operation, examples)
                 _language_header(operation, languages)
     schemas = doc["components"]["schemas"]
-    _add_schema(schemas, RecommendationRequest)  # named by POST /v1/recommendations' two media types
+    with rules.vocabulary.bound():  # named by POST /v1/recommendations' two media types
+        _add_schema(schemas, RecommendationRequest)
     for unused in ("HTTPValidationError", "ValidationError"):
         schemas.pop(unused, None)
     return doc
@@ -128,34 +127,3 @@ def install(app: FastAPI) -> None:
         return copy.deepcopy(app.openapi_schema)
 
     app.openapi = openapi  # type: ignore[method-assign]
-
-
-def render(doc: dict[str, Any]) -> str:
-    return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
-
-
-def main(argv: list[str]) -> int:
-    if len(argv) != 2 or argv[0] not in ("write", "check"):
-        print("usage: python -m service.openapi write|check PATH", file=sys.stderr)
-        return 2
-    from service.main import create_app
-
-    command, target = argv[0], Path(argv[1])
-    text = render(create_app().openapi())
-    if command == "write":
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(text, encoding="utf-8")
-        return 0
-    committed = target.read_text(encoding="utf-8") if target.exists() else ""
-    if committed == text:
-        return 0
-    diff = difflib.unified_diff(
-        committed.splitlines(), text.splitlines(), str(target), "the app", lineterm="", n=1
-    )
-    print("\n".join(list(diff)[:60]), file=sys.stderr)
-    print(f"{target} is out of date with the app: run `make openapi` and commit it.", file=sys.stderr)
-    return 1
-
-
-if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))

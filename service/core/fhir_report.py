@@ -1,4 +1,7 @@
-"""What the answer says about the FHIR it read: the opinions derived, the resources used and ignored."""
+"""What an answer to FHIR input says about it: the opinions derived, the resources used and ignored.
+
+Part of the response contract (RecordedRecommendation.fhir); filled by service/integrations/fhir.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +10,17 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from service.core.models import Opinion
-from service.integrations.fhir.evidence import IgnoredReason, Role
+
+IgnoredReason = Literal[
+    "not_read",  # a resource type that says nothing about an opinion
+    "code_not_mapped",  # its code is in no table of rules/fhir/
+    "no_clinician",  # no Practitioner or PractitionerRole asserted, requested or performed it
+    "not_a_treatment",  # a test or a diagnostic procedure
+    "not_current",  # entered in error, refuted, cancelled, revoked or not done
+    "other_patient",  # about another patient than the one in context
+    "administration",  # giving a requested medicine: the request carries the opinion
+]
+Role = Literal["patient", "clinician", "specialty", "diagnosis", "stage", "treatment"]
 
 
 class UsedResource(BaseModel):

@@ -16,6 +16,7 @@ from service.decisions.exceptions import (
     StoreOff,
     StoreUnavailable,
 )
+from service.web import problem_types as types
 from service.web.problems import FieldError, problem
 
 log = logging.getLogger("service.decisions")
@@ -23,14 +24,12 @@ RETRY_AFTER_S = "5"
 
 
 async def _not_found(request: Request, exc: Exception) -> JSONResponse:
-    return problem(404, "decision-not-found", "Decision not found", "No decision has this id.")
+    return problem(types.DECISION_NOT_FOUND, "No decision has this id.")
 
 
 async def _conflict(request: Request, exc: Exception) -> JSONResponse:
     return problem(
-        409,
-        "idempotency-key-reused",
-        "Idempotency-Key reused",
+        types.IDEMPOTENCY_KEY_REUSED,
         "This Idempotency-Key was sent before with a different body; use a new key for a new request.",
         [FieldError(field="Idempotency-Key", reason="already used with a different body")],
     )
@@ -41,9 +40,7 @@ def _invalid_field(field: str, reason: str) -> Callable[[Request, Exception], Aw
 
     async def handler(request: Request, exc: Exception) -> JSONResponse:
         return problem(
-            422,
-            "invalid-request",
-            "Invalid request",
+            types.INVALID_REQUEST,
             "1 field(s) are not valid; see errors.",
             [FieldError(field=field, reason=reason)],
         )
@@ -54,21 +51,14 @@ def _invalid_field(field: str, reason: str) -> Callable[[Request, Exception], Aw
 async def _unavailable(request: Request, exc: Exception) -> JSONResponse:
     log.warning("decision store unavailable", extra={"error_type": str(exc), "path": request.url.path})
     return problem(
-        503,
-        "store-unavailable",
-        "Decision store unavailable",
+        types.STORE_UNAVAILABLE,
         "The decision could not be recorded or read, so no answer is given. Try again shortly.",
         headers={"Retry-After": RETRY_AFTER_S},
     )
 
 
 async def _off(request: Request, exc: Exception) -> JSONResponse:
-    return problem(
-        503,
-        "store-off",
-        "Decision store switched off",
-        "This service runs with DECISION_STORE=off: no decisions are recorded.",
-    )
+    return problem(types.STORE_OFF, "This service runs with DECISION_STORE=off: no decisions are recorded.")
 
 
 def install(app: FastAPI) -> None:

@@ -20,7 +20,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
 from service.auth.clients import key_hash
 from service.auth.keys import new_key
-from tests.conftest import service_process
+from tests.support.server import ServerProcess
 
 
 @dataclass
@@ -37,8 +37,8 @@ class Server:
 def serve(*args: str, **env: str) -> Iterator[Server]:
     """`python -m service` on a free loopback port, its output kept for the test to read."""
     environ = {k: v for k, v in os.environ.items() if k not in ("DEV_API_KEY", "CLIENTS_FILE")}
-    with service_process({**environ, "LOG_LEVEL": "debug", **env}, *args) as (base, output):
-        yield Server(base=base, output=output)
+    with ServerProcess(*args, base_env=environ, dev_key=False, env={"LOG_LEVEL": "debug", **env}) as server:
+        yield Server(base=server.base_url, output=server.output_file)
 
 
 def clients_file(directory: Path, clients: list[dict[str, Any]]) -> Path:

@@ -1,0 +1,1 @@
+"""Test and benchmark support: the server launcher, in-process calls, canonical request bodies, fakes."""
