@@ -10,6 +10,7 @@ import httpx
 from service.openapi.document import EXAMPLES
 from tests.integrations.fhir import bundles as b
 from tests.support.bodies import opinion
+from tests.support.paths import ROOT
 
 FHIR = {"Content-Type": "application/fhir+json"}
 
@@ -139,3 +140,13 @@ def test_json_bodies_keep_their_errors(client: httpx.Client) -> None:
     assert response.json()["errors"][0]["field"] == "opinions"
     malformed = client.post("/v1/recommendations", content=b"{", headers={"Content-Type": "application/json"})
     assert malformed.status_code == 400
+
+
+def test_the_readme_portal_example_is_answered(client: httpx.Client) -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("### FHIR R4 from a portal") :]
+    start = section.index("-d '") + len("-d '")
+    body = section[start : section.index("}'\n", start) + 1]
+    response = client.post("/v1/recommendations", content=body, headers=FHIR)
+    assert response.status_code == 200, response.text
+    assert [o["status"] for o in response.json()["fhir"]["opinions"]] == ["compared", "compared"]
