@@ -23,8 +23,8 @@ from service.integrations.cds_hooks import (
     Coding,
     Link,
     Source,
-    _detail,
-    _summary,
+    card_detail,
+    card_summary,
 )
 from service.integrations.fhir import prefetch
 
@@ -134,7 +134,7 @@ class ClinicianVoice:
 
 
 def _clinician_detail(step: NextStep, disclaimer: str) -> str:
-    return "\n".join(["**What the patient reads:** " + step.title, "", _detail(step, disclaimer)])
+    return "\n".join(["**What the patient reads:** " + step.title, "", card_detail(step, disclaimer)])
 
 
 def cards(
@@ -152,10 +152,10 @@ def cards(
         out.append(
             Card(
                 uuid=card_ids[step.code] if card_ids else str(uuid.uuid4()),
-                summary=voice.summaries[lang][step.code] if clinician else _summary(step),
+                summary=voice.summaries[lang][step.code] if clinician else card_summary(step),
                 detail=_clinician_detail(step, answer.disclaimer)
                 if clinician
-                else _detail(step, answer.disclaimer),
+                else card_detail(step, answer.disclaimer),
                 indicator="info",
                 source=Source(label=SOURCE_LABEL, url=source_url),
                 links=[Link(label=r.title, url=r.url, type="absolute") for r in step.resources],
