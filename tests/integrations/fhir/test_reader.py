@@ -198,3 +198,27 @@ def test_two_patients_in_one_bundle_are_refused() -> None:
 
 def test_fixture_is_the_transcribed_hl7_example() -> None:
     assert Path(b.JENNY).with_name("README.md").read_text().count("CC0-1.0") == 1
+
+
+def test_subtypes_and_new_types_reach_the_contract_only_when_it_names_them() -> None:
+    """AML (ICD-10-CM C92.0) and liver cancer (C22.0): leukemia and its subtype, or unknown, per contract."""
+    doctors = [f"Practitioner/d{n}" for n in (1, 2)]
+    resources: list[dict[str, Any]] = [{"resourceType": "Patient", "id": "cancer-patient-jenny-m"}]
+    for n, (doctor, code) in enumerate(zip(doctors, ("C92.00", "C22.0"), strict=True)):
+        resources += [
+            b.practitioner(doctor.split("/")[1]),
+            b.role(f"r{n}", doctor, "http://nucc.org/provider-taxonomy", "207RH0003X"),
+            b.condition(f"c{n}", doctor, b.ICD, code),
+            b.careplan(f"p{n}", doctor, "367336001"),
+        ]
+    types = set(RULES.catalog.cancer_types)
+    if "liver" not in types:
+        with pytest.raises(TooFewOpinions) as caught:
+            READER.read_bundle(json.dumps(b.bundle(*resources)).encode(), RULES)
+        missing = {o.clinician: o.missing for o in caught.value.report.opinions}
+        assert missing[doctors[1]] == ["diagnosis.cancer_type"]  # liver is unknown, not "other"
+        return
+    comparison = READER.read_bundle(json.dumps(b.bundle(*resources)).encode(), RULES)
+    first = comparison.request.opinions[0].diagnosis
+    assert first.cancer_type == "leukemia"
+    assert getattr(first, "subtype", "aml") == "aml"
