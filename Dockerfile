@@ -1,8 +1,9 @@
 # nextsteps: the API in a small image, run as a non-root user.
 # Build: docker build -t nextsteps .   Run: docker run -p 8000:8000 nextsteps
-# durable-rules 2.0.28 needs Python < 3.13 and ships only as source, so it is compiled in the build stage.
+# durable-rules 2.0.28 ships only as source, so it is compiled in the build stage; on Python 3.13 with
+# CPPFLAGS=-DPyEval_CallObject=PyObject_CallObject (3.13 removed that call; its setup.py overwrites CFLAGS).
 
-FROM python:3.11-slim AS build
+FROM python:3.13-slim AS build
 ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1 PYTHONDONTWRITEBYTECODE=1
 # A C compiler for durable-rules; the Python headers come with the official image and are added
 # from Debian only where the interpreter has none (a Debian-based stand-in of the base image).
@@ -18,12 +19,13 @@ WORKDIR /src
 COPY pyproject.toml ./
 RUN python3 -c 'import tomllib; print("\n".join(tomllib.load(open("pyproject.toml", "rb"))["project"]["dependencies"]))' \
       > requirements.txt \
- && /opt/venv/bin/python -m pip install --no-cache-dir -r requirements.txt
+ && CPPFLAGS=-DPyEval_CallObject=PyObject_CallObject /opt/venv/bin/python -m pip install --no-cache-dir -r requirements.txt \
+ && /opt/venv/bin/python -c 'import durable_rules_engine'
 COPY service ./service
 RUN /opt/venv/bin/python -m pip install --no-cache-dir --no-deps . \
  && /opt/venv/bin/python -m pip uninstall --yes pip
 
-FROM python:3.11-slim
+FROM python:3.13-slim
 ENV PATH=/opt/venv/bin:$PATH \
     PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \

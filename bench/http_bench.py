@@ -107,8 +107,8 @@ def main() -> None:
         one = Path(tmp) / "one.json"
         one.write_text(json.dumps(comparisons(1)[0]))
         # The production worker count (the image's WORKERS=2). The decision store is off here, so the
-        # ratio to the floor is the engine's, the ranking's and the text's cost; the store's cost is
-        # measured on its own by bench/store_bench.py.
+        # ratio to the floor is the engine's, the ranking's and the text's cost; the production
+        # configuration (store on) is measured against store off by bench/store_bench.py.
         with serve(BENCH_FLOOR="true", WORKERS="2", DECISION_STORE="off") as (
             base,
             proc,

@@ -1,47 +1,36 @@
-"""Recommendations per second over loopback: decision store on SQLite, on PostgreSQL, and switched off.
+"""The production configuration: POST /v1/recommendations with the decision store on, against the store off.
 
-    python -m bench.store_bench [--requests 2000] [--concurrency 16] [--postgres postgresql://...]
+Three servers side by side in one run, each `python -m service` with WORKERS=2 and API keys on: the
+decision store on SQLite (the default), on PostgreSQL (a fresh database on the given server, dropped
+afterwards), and off (no audit trail: it exists to measure the store's cost). The same wrk load for each (the
+same 2,000 different comparisons, connections and duration), in alternating rounds so drift on a shared
+machine hits all alike; then, for each, hey at half of that server's best throughput at a constant rate, for
+its p99. Writes bench/results/store.json.
 
-Each mode starts `python -m service` (one worker, through bench/server.py) on a free port, warms it up,
-then sends --requests POST /v1/recommendations with --concurrency in flight and reports requests per
-second and latency percentiles.
-PostgreSQL is a fresh, uniquely named database on the given server, dropped afterwards.
-DECISION_STORE=off disables the decision log (no audit trail): it exists to measure the log's cost.
+    python -m bench.store_bench [--duration 15] [--connections 32] [--rounds 2] [--postgres postgresql://...]
 """
 
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
-import statistics
-import sys
-import time
+import os
+import tempfile
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
+from pathlib import Path
+from typing import Any
 
-import httpx
 import psycopg
 from psycopg import sql
 
-from bench.server import auth_headers, serve
+from bench.http_bench import hey, wrk
+from bench.result_files import write
+from bench.server import process_tree, serve
+from bench.workload import comparisons
 
-BODY = {
-    "opinions": [
-        {
-            "clinician": {"specialty": "surgical_oncology"},
-            "diagnosis": {"cancer_type": "breast", "stage": "II"},
-            "treatment": {"modalities": ["surgery"], "intent": "curative"},
-        },
-        {
-            "clinician": {"specialty": "medical_oncology", "tumor_focus": "breast"},
-            "diagnosis": {"cancer_type": "breast", "stage": "III"},
-            "treatment": {"modalities": ["chemotherapy", "surgery"], "intent": "curative"},
-            "explained_reasoning": True,
-        },
-    ],
-}
+WORKERS = "2"  # the image's
 
 
 @contextmanager
@@ -57,69 +46,63 @@ def postgres_database(admin_url: str) -> Iterator[str]:
             admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
 
 
-async def load(base: str, requests: int, concurrency: int) -> tuple[float, list[float]]:
-    latencies: list[float] = []
-    queue: asyncio.Queue[int] = asyncio.Queue()
-    for i in range(requests):
-        queue.put_nowait(i)
-    limits = httpx.Limits(max_connections=concurrency)
-    headers = auth_headers()
-    async with httpx.AsyncClient(base_url=base, timeout=60, limits=limits, headers=headers) as client:
-
-        async def worker() -> None:
-            while not queue.empty():
-                queue.get_nowait()
-                started = time.perf_counter()
-                response = await client.post("/v1/recommendations", json=BODY)
-                latencies.append(time.perf_counter() - started)
-                if response.status_code != 200:
-                    raise RuntimeError(f"status {response.status_code}")
-
-        started = time.perf_counter()
-        await asyncio.gather(*(worker() for _ in range(concurrency)))
-        elapsed = time.perf_counter() - started
-    return requests / elapsed, latencies
+def load_average() -> str:
+    """The machine's 1, 5 and 15 minute load averages (other engineers' runs share it)."""
+    return " ".join(Path("/proc/loadavg").read_text().split()[:3])
 
 
-def measure(name: str, env: dict[str, str], requests: int, concurrency: int) -> dict[str, object]:
-    with serve(WORKERS="1", **env) as (base, _proc):
-        asyncio.run(load(base, min(200, requests), concurrency))  # warm-up
-        rate, latencies = asyncio.run(load(base, requests, concurrency))
-    cuts = statistics.quantiles(latencies, n=100)
-    result = {
-        "store": name,
-        "requests": requests,
-        "concurrency": concurrency,
-        "rps": round(rate, 1),
-        "p50_ms": round(cuts[49] * 1000, 2),
-        "p99_ms": round(cuts[98] * 1000, 2),
-    }
-    print(json.dumps(result), flush=True)
-    return result
-
-
-def main() -> int:
+def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--requests", type=int, default=2000)
-    parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument("--duration", type=int, default=15)
+    parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--postgres", default="postgresql://postgres@127.0.0.1:5432/test")
     args = parser.parse_args()
-    results = []
-    results.append(measure("off", {"DECISION_STORE": "off"}, args.requests, args.concurrency))
-    # SQLite, in the temporary DATA_DIR that bench/server.py gives each server
-    results.append(measure("sqlite", {}, args.requests, args.concurrency))
-    with postgres_database(args.postgres) as url:
-        results.append(measure("postgresql", {"DATABASE_URL": url}, args.requests, args.concurrency))
-    print()
-    print("| store | requests | concurrency | recommendations/s | p50 ms | p99 ms |")
-    print("| --- | --- | --- | --- | --- | --- |")
-    for r in results:
-        cells = [r[k] for k in ("store", "requests", "concurrency", "rps", "p50_ms", "p99_ms")]
-        print("| " + " | ".join(str(c) for c in cells) + " |")
-    return 0
+    with tempfile.TemporaryDirectory() as tmp, ExitStack() as stack:
+        bodies = Path(tmp) / "bodies.jsonl"
+        bodies.write_text("\n".join(json.dumps(b) for b in comparisons(2000)) + "\n")
+        one = Path(tmp) / "one.json"
+        one.write_text(json.dumps(comparisons(1)[0]))
+        url = stack.enter_context(postgres_database(args.postgres))
+        modes = {"off": {"DECISION_STORE": "off"}, "sqlite": {}, "postgresql": {"DATABASE_URL": url}}
+        servers = {name: stack.enter_context(serve(WORKERS=WORKERS, **env)) for name, env in modes.items()}
+        pids = {}
+        for name, (base, proc) in servers.items():
+            wrk(f"{base}/v1/recommendations", bodies, 3, args.connections)  # warm-up
+            pids[name] = process_tree(proc.pid)
+        rounds: list[dict[str, Any]] = []
+        for _ in range(args.rounds):
+            round_: dict[str, Any] = {"load_average_before": load_average()}
+            for name, (base, _proc) in servers.items():
+                round_[name] = wrk(
+                    f"{base}/v1/recommendations", bodies, args.duration, args.connections, pids[name]
+                )
+            rounds.append(round_)
+            print(json.dumps(round_), flush=True)
+        failed = [r[name] for r in rounds for name in modes if r[name]["non_2xx"]]
+        if failed:
+            raise SystemExit(f"non-2xx answers during the benchmark: {failed}")
+        best = {name: max(r[name]["requests_per_second"] for r in rounds) for name in modes}
+        half = {}
+        for name, (base, _proc) in servers.items():
+            half[name] = hey(f"{base}/v1/recommendations", one, args.duration, best[name] / 2, workers=16)
+            print(json.dumps({name: half[name]}), flush=True)
+    report = {
+        "tool": "wrk 4.1.0 (-t2) and hey 0.1.4 (-c 16 -q) from Debian; servers: python -m service, "
+        f"WORKERS={WORKERS}, API-key authentication on",
+        "connections": args.connections,
+        "duration_s": args.duration,
+        "rounds": rounds,
+        "max_rps": best,
+        "ratio_to_store_off": {name: round(best[name] / best["off"], 3) for name in ("sqlite", "postgresql")},
+        "half_load": half,
+        "cpus": os.cpu_count(),
+    }
+    write("store.json", report)
+    print(json.dumps({"max_rps": best, "ratio_to_store_off": report["ratio_to_store_off"]}))
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()

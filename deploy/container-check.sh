@@ -8,7 +8,8 @@
 #
 # With a Docker daemon it uses docker. Without one (as on the project's CI machines, where no registry
 # is reachable either) it uses podman, replacing the FROM image by a local stand-in built once from
-# Debian bookworm (python3 in /usr, pip, venv): the approach of shared/tools/container-smoke.sh.
+# Debian trixie (python3 3.13 in /usr, pip, venv, like the python:3.13-slim the Dockerfile names): the
+# approach of shared/tools/container-smoke.sh, whose stand-in is bookworm's Python 3.11.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 IMAGE=${IMAGE:-localhost/nextsteps:check}
@@ -53,7 +54,7 @@ cgroup_manager = "cgroupfs"
 events_logger = "file"
 CONF
   export CONTAINERS_STORAGE_CONF="$CACHE/storage.conf" CONTAINERS_CONF="$CACHE/containers.conf" BUILDAH_ISOLATION=chroot
-  if ! podman image exists localhost/standin-base:bookworm; then
+  if ! podman image exists localhost/standin-base:trixie; then
     say "building the stand-in base image (once; cached in $CACHE)"
     base_started=$(date +%s)
     TMPDIR="$CACHE" mmdebstrap --quiet --variant=apt --hook-dir=/usr/share/mmdebstrap/hooks/eatmydata \
@@ -62,14 +63,14 @@ CONF
       --customize-hook='rm -f "$1"/usr/lib/python3*/EXTERNALLY-MANAGED' \
       --customize-hook='cp /usr/local/share/ca-certificates/*.crt "$1"/usr/local/share/ca-certificates/ 2>/dev/null || true; chroot "$1" update-ca-certificates >/dev/null' \
       --customize-hook='rm -rf "$1"/var/lib/apt/lists/*; : > "$1"/etc/resolv.conf' \
-      bookworm "$CACHE/base.tar"
-    podman import -q --change 'CMD ["python3"]' --change 'ENV LANG=C.UTF-8' "$CACHE/base.tar" localhost/standin-base:bookworm
+      trixie "$CACHE/base.tar"
+    podman import -q --change 'CMD ["python3"]' --change 'ENV LANG=C.UTF-8' "$CACHE/base.tar" localhost/standin-base:trixie
     rm -f "$CACHE/base.tar"
     say "stand-in base image built in $(($(date +%s) - base_started)) s"
   fi
   for base in $(sed -nE 's/^FROM[[:space:]]+(--[^[:space:]]+[[:space:]]+)*([^[:space:]]+).*/\2/p' "$ROOT/Dockerfile" | sort -u); do
     case "$base" in */*) full=$base ;; *) full=docker.io/library/$base ;; esac
-    podman tag localhost/standin-base:bookworm "$full"
+    podman tag localhost/standin-base:trixie "$full"
   done
   podman build --pull=never --isolation chroot --format docker -t "$IMAGE" "$ROOT"
   RUN_NET=(--network host)

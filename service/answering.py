@@ -1,11 +1,10 @@
 """The one way to answer: every entry point (REST, batch, CDS Hooks, and those to come) hands its validated
 comparisons here. Answering evaluates them, records each as a decision, and only then counts it.
 
-Order, for one answer: an Idempotency-Key retry is answered from the log; else the rules answer, the
-decision is committed (or the store's failure is raised: nothing is shown, nothing counted), and the
-metrics count what was recorded. The request is kept (hashed, or in full, when so configured) as the
+Order, for one answer: an Idempotency-Key retry is answered from the log (and not counted again); else
+the rules answer, the decision is committed (or the store's failure is raised: nothing is shown, nothing
+counted), and the metrics count it. The request is kept (hashed, or in full, when so configured) as the
 JSON of the validated model, whatever the entry point: what the caller set, nothing it left out.
-The metrics count every answer the rules made and the log recorded; a replay from the log is not counted.
 """
 
 from __future__ import annotations
@@ -20,6 +19,7 @@ from starlette.concurrency import run_in_threadpool
 from service.core.languages import choose
 from service.core.models import RecommendationRequest, RecommendationResponse
 from service.core.rulebook import RuleBook
+from service.decisions.group_commit import CommitGate
 from service.decisions.null_log import NullLog
 from service.decisions.schemas import RecordedRecommendation
 from service.decisions.service import Answer, DecisionLog
@@ -61,10 +61,11 @@ class Answering:
 
     def __init__(self, log: DecisionLog | NullLog) -> None:
         self.log = log
+        self.records = not isinstance(log, NullLog)  # DECISION_STORE=on
 
     async def _blocking(self, call: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
         """A call to the log: in a worker thread when it reaches a store, inline when it cannot block."""
-        if isinstance(self.log, NullLog):
+        if not self.records:
             return call(*args, **kwargs)
         return await run_in_threadpool(call, *args, **kwargs)
 
@@ -75,20 +76,23 @@ class Answering:
         client_id: str,
         accept_language: str | None = None,
         idempotency_key: str | None = None,
+        gate: CommitGate | None = None,
     ) -> Answered:
         """Answer one comparison in the request's `lang`, else the best match for accept_language.
 
         The engine runs on the calling (event loop) thread: it takes well under a millisecond and is
-        entered by one thread at a time. Raises the log's errors (store unavailable, key conflict).
+        entered by one thread at a time. The decision joins this process's next group commit, if the
+        request (`gate`, service/web/timeout.py) still waits for it then. Raises the log's errors (store
+        unavailable, key conflict).
         """
-        body = stored_request(request)
+        body = stored_request(request) if self.records else b""
         if idempotency_key is not None:
             replayed = await self._blocking(self.log.replay, client_id, idempotency_key, body)
             if replayed is not None:
                 return _replayed(replayed)
         lang = choose(request.lang, accept_language, rules.catalog.texts)
         recommendation = rules.recommender.recommend(request, lang)
-        stored = await self._blocking(self.log.record, recommendation, body, client_id, idempotency_key, lang)
+        stored = await self.log.record_async(recommendation, body, client_id, idempotency_key, lang, gate)
         _count(recommendation)
         return Answered(stored.body, stored.lang, recommendation, stored.decision_id)
 
@@ -98,13 +102,14 @@ class Answering:
         requests: Sequence[RecommendationRequest],
         client_id: str,
         accept_language: str | None = None,
+        gate: CommitGate | None = None,
     ) -> list[Answered]:
         """Answer each comparison, then record them all in one transaction, then count them.
 
         A large batch takes a while, so it runs on a worker thread and the server keeps answering other
         requests; the engine still takes one evaluation at a time.
         """
-        return await run_in_threadpool(self._answer_many, rules, requests, client_id, accept_language)
+        return await run_in_threadpool(self._answer_many, rules, requests, client_id, accept_language, gate)
 
     def _answer_many(
         self,
@@ -112,14 +117,16 @@ class Answering:
         requests: Sequence[RecommendationRequest],
         client_id: str,
         accept_language: str | None,
+        gate: CommitGate | None,
     ) -> list[Answered]:
         if not requests:
             return []
         answers = []
         for request in requests:
             lang = choose(request.lang, accept_language, rules.catalog.texts)
-            answers.append((rules.recommender.recommend(request, lang), stored_request(request), lang))
-        stored = self.log.record_many(answers, client_id)
+            body = stored_request(request) if self.records else b""
+            answers.append((rules.recommender.recommend(request, lang), body, lang))
+        stored = self.log.record_many(answers, client_id, gate)
         for recommendation, _body, _lang in answers:
             _count(recommendation)
         return [

@@ -12,6 +12,7 @@ from starlette.concurrency import run_in_threadpool
 from service.answering import Answered, Answering
 from service.core.models import RecommendationRequest, RecommendationResponse
 from service.core.rulebook import RuleBook
+from service.decisions.group_commit import CommitGate
 from service.web.problem_types import INVALID_REQUEST
 from service.web.problems import Problem, document, field_errors
 
@@ -74,11 +75,13 @@ async def answer(
     items: Sequence[Any],
     client_id: str,
     accept_language: str | None,
+    gate: CommitGate | None = None,
 ) -> BatchResponse:
-    """Validate each item on its own; the valid ones are answered (and recorded in one transaction)."""
+    """Validate each item on its own; the valid ones are answered (and recorded in one transaction, if the
+    request still waits for them then: `gate`, service/web/timeout.py)."""
     parsed = await run_in_threadpool(_parse, rules, items)
     requests = [p for p in parsed if isinstance(p, RecommendationRequest)]
-    answered = iter(await answering.answer_many(rules, requests, client_id, accept_language))
+    answered = iter(await answering.answer_many(rules, requests, client_id, accept_language, gate))
     results = [
         p if isinstance(p, BatchResult) else _result(index, next(answered)) for index, p in enumerate(parsed)
     ]

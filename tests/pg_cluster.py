@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
+import signal
 import subprocess
 import tempfile
 from pathlib import Path
@@ -56,12 +57,37 @@ class ThrowawayPostgres:
         """`immediate` is a crash: no checkpoint, recovery from the WAL at the next start."""
         self._run("pg_ctl", "-D", str(self.data), "-m", mode, "-w", "stop")
 
+    def processes(self) -> list[int]:
+        """The postmaster and every process it started (backends, WAL writer, checkpointer...)."""
+        postmaster = int((self.data / "postmaster.pid").read_text().split()[0])
+        found = [postmaster]
+        for entry in Path("/proc").iterdir():
+            if entry.name.isdigit():
+                try:
+                    stat = (entry / "stat").read_text()
+                except OSError:
+                    continue
+                if int(stat.rsplit(")", 1)[1].split()[1]) == postmaster:
+                    found.append(int(entry.name))
+        return found
+
+    def pause(self) -> None:
+        """SIGSTOP the whole server: connections stay open and every query waits (a stalled store)."""
+        for pid in self.processes():
+            os.kill(pid, signal.SIGSTOP)
+
+    def resume(self) -> None:
+        for pid in self.processes():
+            os.kill(pid, signal.SIGCONT)
+
     def create_database(self, name: str) -> str:
         with psycopg.connect(self.admin_url, autocommit=True) as admin:
             admin.execute(f'CREATE DATABASE "{name}"')
         return f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/{name}"
 
     def remove(self) -> None:
+        with contextlib.suppress(OSError, ValueError):  # never leave a stopped server behind
+            self.resume()
         with contextlib.suppress(subprocess.CalledProcessError):  # already stopped
             self.stop("fast")
         shutil.rmtree(self.root, ignore_errors=True)

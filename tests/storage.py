@@ -74,10 +74,11 @@ def decision_log(store_url: str) -> Iterator[DecisionLog]:
     with store.session() as session:
         for table in (StepFeedback, DecisionStep, Decision):
             session.execute(delete(table))
+    log = DecisionLog(store)
     try:
-        yield DecisionLog(store)
+        yield log
     finally:
-        store.close()
+        log.close()
 
 
 @pytest.fixture(scope="session")

@@ -123,7 +123,7 @@ def test_hadolint_finds_no_warning_in_the_dockerfile() -> None:
 def test_the_image_is_multi_stage_slim_non_root_with_exec_form_start_and_a_healthcheck() -> None:
     steps = dockerfile()
     froms = [args for word, args in steps if word == "FROM"]
-    assert len(froms) == 2 and all(f.startswith("python:3.11-slim") for f in froms)
+    assert len(froms) == 2 and all(f.startswith("python:3.13-slim") for f in froms)
     user = [args for word, args in steps if word == "USER"][-1]
     assert user.split(":")[0] not in ("0", "root")
     cmd = [args for word, args in steps if word == "CMD"][-1]

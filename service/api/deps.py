@@ -15,8 +15,10 @@ from service.auth.middleware import REALM
 from service.core.recommender import Recommender
 from service.core.rulebook import RuleBook
 from service.decisions.exceptions import StoreOff
+from service.decisions.group_commit import CommitGate
 from service.decisions.service import DecisionLog
 from service.integrations.fhir.reader import FhirReader
+from service.web.timeout import GATE
 
 
 async def get_rules(request: Request) -> RuleBook:
@@ -94,6 +96,16 @@ async def get_answering(request: Request) -> Answering:
 
 
 AnsweringDep = Annotated[Answering, Depends(get_answering)]
+
+
+async def get_commit_gate(request: Request) -> CommitGate | None:
+    """This request's commit gate (service.web.timeout): its decisions are committed only while the
+    request still waits for them, and then always answered."""
+    gate: CommitGate | None = getattr(request.state, GATE, None)
+    return gate
+
+
+CommitGateDep = Annotated[CommitGate | None, Depends(get_commit_gate)]
 
 
 async def get_decision_log(request: Request) -> DecisionLog | None:

@@ -1,8 +1,10 @@
 """Decision-log errors; service/web/decision_problems.py maps them to problem+json."""
 
+from service.decisions.group_commit import Abandoned
 from service.decisions.store import StoreUnavailable
 
 __all__ = [
+    "Abandoned",
     "BadCursor",
     "DecisionNotFound",
     "IdempotencyConflict",

@@ -1,11 +1,15 @@
-"""The decision log: record, fetch, list, report, feedback and purge. Synchronous; routes call it in a thread.
+"""The decision log: record, fetch, list, report, feedback and purge.
 
 A decision is committed before its answer is returned, and the answer is returned from the stored bytes, so
-what a client was shown and what an auditor reads are the same document.
+what a client was shown and what an auditor reads are the same document. Decisions are written by the
+process's group committer (service/decisions/group_commit.py): `record_async` awaits it on the event loop,
+`record` and `record_many` block a thread on it. The reading and feedback methods are synchronous; routes
+call them in a thread.
 """
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import json
@@ -15,8 +19,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import NamedTuple, cast
 
-from sqlalchemy import ColumnElement, Select, and_, delete, func, or_, select
+from sqlalchemy import ColumnElement, Connection, Select, and_, delete, func, insert, or_, select
 from sqlalchemy.exc import IntegrityError
+from starlette.concurrency import run_in_threadpool
 
 from service.config import Settings
 from service.core.catalog import DEFAULT_LANG
@@ -27,6 +32,7 @@ from service.decisions.exceptions import (
     IdempotencyConflict,
     StepNotInDecision,
 )
+from service.decisions.group_commit import CommitGate, GroupCommitter
 from service.decisions.models import Decision, DecisionStep, StepFeedback
 from service.decisions.schemas import (
     OUTCOMES,
@@ -40,11 +46,26 @@ from service.decisions.schemas import (
     FeedbackRequest,
     RankCount,
     ReasonCode,
-    RecordedRecommendation,
     RequestStorage,
     StepReport,
 )
-from service.decisions.store import Store, database_url
+from service.decisions.store import Store, StoreUnavailable, database_url
+
+INSERT_DECISIONS = insert(Decision.metadata.tables[Decision.__tablename__])
+INSERT_STEPS = insert(Decision.metadata.tables[DecisionStep.__tablename__])
+
+
+class DecisionRows(NamedTuple):
+    """One decision as rows to insert: the decision, then its steps."""
+
+    decision: dict[str, object]
+    steps: list[dict[str, object]]
+
+
+def recorded_json(response: RecommendationResponse, decision_id: uuid.UUID) -> str:
+    """The answer as RecordedRecommendation serialises it (decision_id last), without building that model
+    again: the response's JSON with the id appended (tests/decisions check that the two agree)."""
+    return f'{response.model_dump_json()[:-1]},"decision_id":"{decision_id}"}}'
 
 
 class Answer(NamedTuple):
@@ -143,6 +164,7 @@ class DecisionLog:
         self.request_storage = request_storage
         self.salt = salt
         self.default_client = default_client
+        self._writer: GroupCommitter[list[DecisionRows]] = GroupCommitter(store, self._write, "decisions")
 
     @classmethod
     def from_settings(cls, settings: Settings) -> DecisionLog:
@@ -187,36 +209,70 @@ class DecisionLog:
         idempotency_key: str | None = None,
         lang: str = DEFAULT_LANG,
         now: datetime | None = None,
+        gate: CommitGate | None = None,
     ) -> Answer:
-        """Commit a decision and return the exact bytes to answer with (a retry's first answer on a race)."""
+        """Commit a decision and return the exact bytes to answer with (a retry's first answer on a race).
+
+        Blocks until the group it joined has committed; `record_async` is the same for the event loop."""
         client = client_id or self.default_client
-        decision, steps, answer_json = self._decision(response, body, client, idempotency_key, lang, now)
+        rows, answer = self._decision(response, body, client, idempotency_key, lang, now)
         try:
-            with self.store.session() as session:
-                session.add(decision)
-                session.add_all(steps)  # one flush: the unit of work inserts the decision row first
+            self._writer.submit([rows], gate).result()
         except IntegrityError:
-            if idempotency_key is None:
-                raise
-            replayed = self.replay(client, idempotency_key, body)  # a concurrent retry won the race
-            if replayed is None:
-                raise
-            return replayed
-        return Answer(answer_json.encode(), lang, decision.id)
+            return self._first_answer(client, idempotency_key, body)
+        return answer
+
+    async def record_async(
+        self,
+        response: RecommendationResponse,
+        body: bytes,
+        client_id: str | None = None,
+        idempotency_key: str | None = None,
+        lang: str = DEFAULT_LANG,
+        gate: CommitGate | None = None,
+    ) -> Answer:
+        """`record` without a thread: awaits the group commit. Answer only once this returns."""
+        client = client_id or self.default_client
+        rows, answer = self._decision(response, body, client, idempotency_key, lang, None)
+        try:
+            await asyncio.wrap_future(self._writer.submit([rows], gate))
+        except IntegrityError:
+            return await run_in_threadpool(self._first_answer, client, idempotency_key, body)
+        return answer
+
+    def _first_answer(self, client: str, idempotency_key: str | None, body: bytes) -> Answer:
+        """After a unique-key error: the answer of a concurrent retry that was recorded first."""
+        replayed = self.replay(client, idempotency_key, body) if idempotency_key is not None else None
+        if replayed is None:
+            raise StoreUnavailable("IntegrityError")
+        return replayed
 
     def record_many(
-        self, answers: Sequence[tuple[RecommendationResponse, bytes, str]], client_id: str | None = None
+        self,
+        answers: Sequence[tuple[RecommendationResponse, bytes, str]],
+        client_id: str | None = None,
+        gate: CommitGate | None = None,
     ) -> list[Answer]:
-        """Commit several decisions (a batch's answered items: response, body, lang) in one transaction."""
+        """Commit several decisions (a batch's answered items: response, body, lang) in one transaction;
+        blocks until committed (from a worker thread: the batch runs in one)."""
         client = client_id or self.default_client
         built = [self._decision(response, body, client, None, lang, None) for response, body, lang in answers]
-        with self.store.session() as session:
-            for decision, steps, _answer in built:
-                session.add(decision)
-                session.add_all(steps)
-        return [
-            Answer(answer.encode(), str(decision.lang), decision.id) for decision, _steps, answer in built
-        ]
+        self._writer.submit([rows for rows, _ in built], gate).result()
+        return [answer for _, answer in built]
+
+    def close(self) -> None:
+        """Commit what is waiting, stop the writer, close the store's connections."""
+        self._writer.close()
+        self.store.close()
+
+    @staticmethod
+    def _write(connection: Connection, parts: Sequence[list[DecisionRows]]) -> None:
+        """The writer's work for one group: every decision row, then every step row (one statement each)."""
+        decisions = [rows.decision for part in parts for rows in part]
+        steps = [step for part in parts for rows in part for step in rows.steps]
+        connection.execute(INSERT_DECISIONS, decisions)
+        if steps:
+            connection.execute(INSERT_STEPS, steps)
 
     def _decision(
         self,
@@ -226,37 +282,38 @@ class DecisionLog:
         idempotency_key: str | None,
         lang: str,
         now: datetime | None,
-    ) -> tuple[Decision, list[DecisionStep], str]:
-        """The rows that record one answer, and the answer's JSON with its decision_id."""
+    ) -> tuple[DecisionRows, Answer]:
+        """The rows that record one answer, and the answer with its decision_id."""
         decision_id = uuid.uuid4()
-        answer = RecordedRecommendation(**response.model_dump(), decision_id=decision_id)
-        answer_json = answer.model_dump_json(exclude={"fhir"})  # the FHIR report is never kept
-        canonical = canonical_json(body)
-        decision = Decision(
-            id=decision_id,
-            created_at=as_utc(now or utcnow()),
-            client_id=client,
-            ruleset_version=response.ruleset.version,
-            ruleset_sha256=response.ruleset.sha256,
-            request_storage=self.request_storage,
-            request_json=canonical if self.request_storage == "full" else None,
-            request_hash=self._keyed_sha256(canonical) if self.request_storage == "hashed" else None,
-            response_json=answer_json,
-            lang=lang,
-            idempotency_key=idempotency_key,
-            request_fingerprint=self._keyed_sha256(canonical) if idempotency_key else None,
-        )
+        answer_json = recorded_json(response, decision_id)
+        # The canonical request is needed only to keep it, hash it, or tell a retry from another request.
+        keep = self.request_storage != "none" or idempotency_key is not None
+        canonical = canonical_json(body) if keep else ""
+        decision = {
+            "id": decision_id,
+            "created_at": as_utc(now or utcnow()),
+            "client_id": client,
+            "ruleset_version": response.ruleset.version,
+            "ruleset_sha256": response.ruleset.sha256,
+            "request_storage": self.request_storage,
+            "request_json": canonical if self.request_storage == "full" else None,
+            "request_hash": self._keyed_sha256(canonical) if self.request_storage == "hashed" else None,
+            "response_json": answer_json,
+            "lang": lang,
+            "idempotency_key": idempotency_key,
+            "request_fingerprint": self._keyed_sha256(canonical) if idempotency_key else None,
+        }
         steps = [
-            DecisionStep(
-                decision_id=decision_id,
-                rank=step.rank,
-                code=step.code,
-                rule_ids=json.dumps([reason.rule for reason in step.reasons]),
-                card_uuid=card_uuid(decision_id, step.code),
-            )
+            {
+                "decision_id": decision_id,
+                "rank": step.rank,
+                "code": step.code,
+                "rule_ids": json.dumps([reason.rule for reason in step.reasons]),
+                "card_uuid": card_uuid(decision_id, step.code),
+            }
             for step in response.next_steps
         ]
-        return decision, steps, answer_json
+        return DecisionRows(decision, steps), Answer(answer_json.encode(), lang, decision_id)
 
     # -- reading -------------------------------------------------------------------------------------------
 

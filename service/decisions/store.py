@@ -7,6 +7,8 @@ recovers by itself when the server comes back. Any failure to reach the store is
 
 from __future__ import annotations
 
+import fcntl
+import os
 import threading
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
@@ -72,6 +74,44 @@ def make_engine(url: str) -> Engine:
     )
 
 
+def unavailable(exc: DBAPIError) -> Exception:
+    """The exception to raise for a database error: StoreUnavailable when the store is down or failed
+    (OperationalError, a lost connection), else the error itself (an IntegrityError, say)."""
+    if isinstance(exc, OperationalError) or exc.connection_invalidated:
+        return StoreUnavailable(type(exc).__name__)
+    return exc
+
+
+class WriterTurns:
+    """One SQLite writer at a time: a lock for this process's threads, then flock on `path` (if given)
+    for the other processes; both are released when the holder ends, even by kill -9."""
+
+    def __init__(self, path: Path | None) -> None:
+        self._lock = threading.Lock()
+        self._path = path
+        self._fd: int | None = None
+
+    def __enter__(self) -> WriterTurns:
+        self._lock.acquire()
+        try:
+            if self._path is not None:
+                if self._fd is None:
+                    self._path.parent.mkdir(parents=True, exist_ok=True)
+                    self._fd = os.open(self._path, os.O_RDWR | os.O_CREAT, 0o600)
+                fcntl.flock(self._fd, fcntl.LOCK_EX)
+        except BaseException:
+            self._lock.release()
+            raise
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        try:
+            if self._fd is not None:
+                fcntl.flock(self._fd, fcntl.LOCK_UN)
+        finally:
+            self._lock.release()
+
+
 class Store:
     """An engine and its sessions; every use goes through session() so errors become StoreUnavailable."""
 
@@ -80,11 +120,14 @@ class Store:
         self.engine = make_engine(url)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
         # SQLite takes one writer at a time and makes the others sleep and retry (the busy handler backs
-        # off up to 100 ms): within a process, taking turns on a lock is much faster. Other processes
-        # sharing the file still rely on busy_timeout.
-        self._turns: AbstractContextManager[object] = (
-            threading.Lock() if self.dialect == "sqlite" else nullcontext()
-        )
+        # off up to 100 ms): taking turns on a lock is much faster, in this process (a threading lock) and
+        # between the workers sharing the file (flock on a file beside it). Other programs writing to the
+        # file (a purge, a migration) still rely on busy_timeout.
+        self.turns: AbstractContextManager[object] = nullcontext()
+        if self.dialect == "sqlite":
+            database = make_url(url).database
+            shared = database not in (None, "", ":memory:")
+            self.turns = WriterTurns(Path(f"{database}.writer-lock") if shared else None)
 
     @property
     def dialect(self) -> str:
@@ -94,14 +137,12 @@ class Store:
     def session(self) -> Iterator[Session]:
         """A session that commits on success; a store failure is raised as StoreUnavailable."""
         try:
-            with self._turns, self.sessions.begin() as session:
+            with self.turns, self.sessions.begin() as session:
                 yield session
-        except (OperationalError, PoolTimeout) as exc:
-            raise StoreUnavailable(type(exc).__name__) from exc
         except DBAPIError as exc:
-            if exc.connection_invalidated:
-                raise StoreUnavailable(type(exc).__name__) from exc
-            raise
+            raise unavailable(exc) from exc
+        except PoolTimeout as exc:
+            raise StoreUnavailable(type(exc).__name__) from exc
 
     def ping(self) -> bool:
         """True when the store answers a trivial query."""

@@ -9,6 +9,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
 from service.decisions.exceptions import (
+    Abandoned,
     BadCursor,
     DecisionNotFound,
     IdempotencyConflict,
@@ -57,6 +58,15 @@ async def _unavailable(request: Request, exc: Exception) -> JSONResponse:
     )
 
 
+async def _abandoned(request: Request, exc: Exception) -> JSONResponse:
+    """The request gave up before its decision was committed (normally answered by the time limit)."""
+    return problem(
+        types.TIMEOUT,
+        "The request was not completed in time, and nothing was recorded; send it again.",
+        headers={"Retry-After": "1"},
+    )
+
+
 async def _off(request: Request, exc: Exception) -> JSONResponse:
     return problem(types.STORE_OFF, "This service runs with DECISION_STORE=off: no decisions are recorded.")
 
@@ -70,3 +80,4 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(BadCursor, _invalid_field("cursor", "not a cursor this service issued"))
     app.add_exception_handler(StoreUnavailable, _unavailable)
     app.add_exception_handler(StoreOff, _off)
+    app.add_exception_handler(Abandoned, _abandoned)

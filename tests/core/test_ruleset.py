@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import os
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +12,8 @@ import yaml
 from service.core.catalog import load_catalog
 from service.core.exceptions import RuleFileError
 from service.core.ruleset import load_ruleset
-from tests.support.paths import ROOT, RULES
+from tests.support.paths import RULES
+from tests.support.server import start_refused
 
 RECOMMEND = "ruleset/20-recommend.yaml"
 ADJUST = "ruleset/30-adjust.yaml"
@@ -228,16 +226,7 @@ def test_the_service_does_not_start_with_a_bad_file(
     tmp_path: Path, file: str, old: str, new: str, message: str
 ) -> None:
     root = rules_copy(tmp_path, file, old, new)
-    env = {**os.environ, "RULES_DIR": str(root), "PORT": "1"}
-    result = subprocess.run(
-        [sys.executable, "-m", "service"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    result = start_refused({"RULES_DIR": str(root)})
     assert result.returncode == 2
     assert message in result.stderr
     assert "Traceback" not in result.stderr

@@ -3,7 +3,7 @@
 from fastapi import APIRouter
 
 from service import batch
-from service.api.deps import AcceptLanguage, AnsweringDep, Caller, RulesDep, require_scope
+from service.api.deps import AcceptLanguage, AnsweringDep, Caller, CommitGateDep, RulesDep, require_scope
 from service.web.problems import PROBLEM_RESPONSES
 
 router = APIRouter(prefix="/v1", tags=["recommendations"])
@@ -26,6 +26,7 @@ async def create_batch(
     rules: RulesDep,
     answering: AnsweringDep,
     caller: Caller,
+    gate: CommitGateDep,
     accept_language: AcceptLanguage = None,
 ) -> batch.BatchResponse:
     """Answer each item as `POST /v1/recommendations` would, in order: a valid item gets its
@@ -35,4 +36,4 @@ async def create_batch(
     before the batch is answered. A large batch takes a while, so it runs on a worker thread and
     the server keeps answering other requests; the engine still takes one evaluation at a time.
     """
-    return await batch.answer(answering, rules, body.items, caller.id, accept_language)
+    return await batch.answer(answering, rules, body.items, caller.id, accept_language, gate)

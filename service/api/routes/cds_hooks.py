@@ -10,7 +10,15 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
 from starlette.concurrency import run_in_threadpool
 
-from service.api.deps import AcceptLanguage, AnsweringDep, Caller, DecisionLogDep, RulesDep, require_scope
+from service.api.deps import (
+    AcceptLanguage,
+    AnsweringDep,
+    Caller,
+    CommitGateDep,
+    DecisionLogDep,
+    RulesDep,
+    require_scope,
+)
 from service.decisions.service import card_uuid
 from service.integrations import cds_feedback, cds_hooks, feedback_metrics, patient_view
 from service.integrations.cds_hooks import SERVICE_ID, CdsRequest, CdsResponse, Discovery, Feedback
@@ -103,6 +111,7 @@ async def call_service(
     rules: RulesDep,
     answering: AnsweringDep,
     caller: Caller,
+    gate: CommitGateDep,
     accept_language: AcceptLanguage = None,
 ) -> CdsResponse:
     """Answer a hook call with one card per next step, in rank order.
@@ -114,7 +123,7 @@ async def call_service(
     _known(service_id)
     # answered and recorded like POST /v1/recommendations; the EHR's ids are not kept
     comparison = rules.parse(body.context.model_dump(exclude_unset=True, exclude=cds_hooks.EHR_IDS))
-    answered = await answering.answer_one(rules, comparison, caller.id, accept_language)
+    answered = await answering.answer_one(rules, comparison, caller.id, accept_language, gate=gate)
     note_steps(request, answered.recommendation)
     response.headers["Content-Language"] = answered.lang
     response.headers["Vary"] = "Accept-Language"

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Request, Response
 
 from service.api.comparison import REQUEST_BODY, Comparison, ComparisonDep
-from service.api.deps import AcceptLanguage, AnsweringDep, Caller, RulesDep, require_scope
+from service.api.deps import AcceptLanguage, AnsweringDep, Caller, CommitGateDep, RulesDep, require_scope
 from service.decisions.schemas import RecordedRecommendation
 from service.web.problems import PROBLEM_RESPONSES
 from service.web.telemetry import note_steps
@@ -54,6 +54,7 @@ async def create_recommendation(
     rules: RulesDep,
     answering: AnsweringDep,
     caller: Caller,
+    gate: CommitGateDep,
     idempotency_key: IdempotencyKey = None,
     accept_language: AcceptLanguage = None,
 ) -> Response:
@@ -70,7 +71,7 @@ async def create_recommendation(
     else English; `Content-Language` names the language used.
     """
     answered = await answering.answer_one(
-        rules, comparison.request, caller.id, accept_language, idempotency_key
+        rules, comparison.request, caller.id, accept_language, idempotency_key, gate
     )
     note_steps(request, answered.recommendation)
     headers = {"Content-Language": answered.lang, "Vary": "Accept-Language"}

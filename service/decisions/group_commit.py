@@ -1,0 +1,184 @@
+"""Group commit: the decisions of concurrent requests go into one transaction and one flush.
+
+One writer thread per process and store. A request hands its rows over (`submit`) and waits for its future.
+The writer takes everything waiting, writes it in one transaction and commits once (one fsync on SQLite, one
+flushed WAL write on PostgreSQL); what arrives meanwhile waits for the next turn, so groups grow with the load
+and nobody waits for a timer when the service is idle.
+
+Commit or answer, never neither. A request that gives up (its time limit passed, its client left) cancels its
+future; the writer starts a commit only for futures it could still set running
+(`Future.set_running_or_notify_cancel`), so a cancelled request is never committed, and a request whose
+commit has begun can no longer cancel: it waits for the outcome and sends its answer. `CommitGate` holds what
+one request has waiting and is what the time limit and a departing client act on.
+
+One bad row does not fail its group: when a group's commit hits an integrity error (an `Idempotency-Key`
+used by two requests at once), each of its parts is written again in a transaction of its own, and only the
+part at fault gets the error.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future
+from typing import Generic, TypeVar
+
+from sqlalchemy import Connection
+from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
+
+from service.decisions.store import Store, StoreUnavailable, unavailable
+
+log = logging.getLogger("service.decisions.group_commit")
+
+Part = TypeVar("Part")
+
+
+class Abandoned(Exception):
+    """The request gave up (time limit, client gone) before its commit began: nothing was committed."""
+
+
+class CommitGate:
+    """What one request has waiting for the writer; `close` succeeds only while none of it began to commit.
+
+    Thread-safe: the time limit closes it on the event loop while a batch may submit from a worker thread.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._closed = False
+        self._futures: list[Future[None]] = []
+
+    def admit(self, future: Future[None]) -> None:
+        """Track a submitted future; a closed gate cancels it at once and raises Abandoned."""
+        with self._lock:
+            if self._closed:
+                future.cancel()
+                raise Abandoned
+            self._futures.append(future)
+
+    def close(self) -> bool:
+        """Give up: True when nothing of this request is or will be committed (the caller may stop and
+        answer 503, or not at all); False when a commit has begun or ended, so its answer must be sent."""
+        with self._lock:
+            if self._closed:
+                return True
+            if any(not future.cancel() for future in self._futures):
+                return False  # cancel() fails once the writer set the future running (or resolved it)
+            self._closed = True
+            return True
+
+
+class GroupCommitter(Generic[Part]):
+    """The writer thread of one store: `submit` parts, each written by `write(connection, parts)`.
+
+    The writer keeps one connection (no session, no pool round trip per commit); after a failure it is
+    dropped and the next group connects again."""
+
+    def __init__(self, store: Store, write: Callable[[Connection, Sequence[Part]], None], name: str) -> None:
+        self.store = store
+        self._connection: Connection | None = None
+        self._write = write
+        self._name = name
+        self._waiting: list[tuple[Part, Future[None]]] = []
+        self._ready = threading.Condition()
+        self._closing = False
+        self._thread: threading.Thread | None = None
+        self.groups = 0  # commits made, and parts in them: for tests and benchmarks
+        self.parts = 0
+
+    def submit(self, part: Part, gate: CommitGate | None = None) -> Future[None]:
+        """Queue `part` for the next group; the future resolves once it is committed (or failed)."""
+        future: Future[None] = Future()
+        if gate is not None:
+            gate.admit(future)
+        with self._ready:
+            if self._closing:
+                raise StoreUnavailable("closed")
+            self._waiting.append((part, future))
+            if self._thread is None:  # started on first use: in the worker process, not the supervisor
+                self._thread = threading.Thread(target=self._run, name=self._name, daemon=True)
+                self._thread.start()
+            self._ready.notify()
+        return future
+
+    def close(self) -> None:
+        """Commit what is waiting, then stop the writer."""
+        with self._ready:
+            self._closing = True
+            self._ready.notify()
+            thread = self._thread
+        if thread is not None:
+            thread.join(timeout=60)
+        if self._connection is not None:
+            self._connection.close()
+            self._connection = None
+
+    def _run(self) -> None:
+        while True:
+            with self._ready:
+                while not self._waiting and not self._closing:
+                    self._ready.wait()
+                waiting, self._waiting = self._waiting, []
+                if not waiting and self._closing:
+                    return
+            # Claimed now: from here on these parts are committed or fail, and their requests wait.
+            group = [(part, future) for part, future in waiting if future.set_running_or_notify_cancel()]
+            if group:
+                self._commit(group)
+
+    def _transaction(self, parts: Sequence[Part]) -> None:
+        """Write `parts` and commit, on the writer's connection; store failures raise StoreUnavailable."""
+        with self.store.turns:
+            try:
+                if self._connection is None:
+                    self._connection = self.store.engine.connect()
+                with self._connection.begin():
+                    self._write(self._connection, parts)
+            except DBAPIError as exc:
+                error = unavailable(exc)
+                if error is not exc:  # the connection may be broken: the next group opens another
+                    self._drop_connection()
+                raise error from exc
+            except PoolTimeout as exc:
+                raise StoreUnavailable(type(exc).__name__) from exc
+
+    def _drop_connection(self) -> None:
+        if self._connection is not None:
+            try:
+                self._connection.invalidate()
+                self._connection.close()
+            except Exception:  # already unusable; nothing more to release
+                log.debug("closing a failed writer connection failed too")
+            self._connection = None
+
+    def _commit(self, group: list[tuple[Part, Future[None]]]) -> None:
+        try:
+            self._transaction([part for part, _ in group])
+        except IntegrityError as exc:
+            if len(group) == 1:
+                group[0][1].set_exception(exc)
+                return
+            log.info("a group of %d decisions hit an integrity error; writing them one by one", len(group))
+            for part, future in group:
+                self._commit_alone(part, future)
+            return
+        except Exception as exc:  # the store is down, or a bug: every request of the group is told
+            for _, future in group:
+                future.set_exception(exc)
+            return
+        self.groups += 1
+        self.parts += len(group)
+        for _, future in group:
+            future.set_result(None)
+
+    def _commit_alone(self, part: Part, future: Future[None]) -> None:
+        try:
+            self._transaction([part])
+        except Exception as exc:
+            future.set_exception(exc)
+            return
+        self.groups += 1
+        self.parts += 1
+        future.set_result(None)

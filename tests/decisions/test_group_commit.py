@@ -1,0 +1,155 @@
+"""Group commit, on SQLite and PostgreSQL: concurrent decisions share a commit, a bad row fails alone,
+and a request that gave up before its commit began leaves nothing behind."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+import uuid
+from collections.abc import Iterator, Sequence
+from concurrent.futures import CancelledError, ThreadPoolExecutor
+from contextlib import contextmanager
+
+import pytest
+from sqlalchemy import Connection
+
+from service.config import get_settings
+from service.core.models import RecommendationResponse
+from service.core.rulebook import RuleBook
+from service.decisions.exceptions import IdempotencyConflict
+from service.decisions.group_commit import Abandoned, CommitGate
+from service.decisions.schemas import RecordedRecommendation
+from service.decisions.service import Answer, DecisionLog, DecisionRows, Filters, recorded_json
+from tests.support.bodies import opinion
+
+BODY = {"opinions": [opinion(), opinion(modalities=("chemotherapy",))]}
+RAW = json.dumps(BODY).encode()
+WAIT_S = 60
+
+
+@pytest.fixture(scope="module")
+def answer() -> RecommendationResponse:
+    rules = RuleBook.load(get_settings().rules_dir)
+    return rules.recommender.recommend(rules.parse(BODY))
+
+
+@contextmanager
+def writer_held(log: DecisionLog) -> Iterator[tuple[threading.Event, threading.Event]]:
+    """The writer's first write waits until `release` is set; `entered` tells it is there (its group
+    claimed). What is submitted meanwhile queues up for the next group."""
+    release, entered = threading.Event(), threading.Event()
+    write = log._writer._write
+
+    def held(connection: Connection, parts: Sequence[list[DecisionRows]]) -> None:
+        if not release.is_set():
+            entered.set()
+            assert release.wait(WAIT_S)
+        write(connection, parts)
+
+    log._writer._write = held
+    try:
+        yield release, entered
+    finally:
+        release.set()
+        log._writer._write = write
+
+
+def decision_ids(log: DecisionLog) -> set[str]:
+    return {str(d.id) for d in log.page(Filters(), limit=500).decisions}
+
+
+def test_the_answer_spliced_with_its_id_is_what_the_model_serialises(answer: RecommendationResponse) -> None:
+    decision_id = uuid.uuid4()
+    model = RecordedRecommendation(**answer.model_dump(), decision_id=decision_id)
+    # `fhir` (the report on an answer to a FHIR Bundle) is never recorded
+    assert recorded_json(answer, decision_id) == model.model_dump_json(exclude={"fhir"})
+
+
+def test_decisions_waiting_during_a_commit_share_the_next_one(
+    decision_log: DecisionLog, answer: RecommendationResponse
+) -> None:
+    before = decision_log._writer.groups
+    with writer_held(decision_log) as (release, entered), ThreadPoolExecutor(20) as pool:
+        first = pool.submit(decision_log.record, answer, RAW)
+        assert entered.wait(WAIT_S)
+        others = [pool.submit(decision_log.record, answer, RAW) for _ in range(19)]
+        await_queued(decision_log, 19)
+        release.set()
+        stored = [first.result(WAIT_S), *(f.result(WAIT_S) for f in others)]
+    assert decision_log._writer.groups - before == 2  # the first alone, then the 19 that waited for it
+    assert {str(s.decision_id) for s in stored} == decision_ids(decision_log)
+    assert len(decision_ids(decision_log)) == 20
+
+
+def await_queued(log: DecisionLog, count: int) -> None:
+    """Until `count` decisions wait for the writer (while it is held)."""
+    deadline = time.monotonic() + WAIT_S
+    while True:
+        with log._writer._ready:
+            if len(log._writer._waiting) >= count:
+                return
+        assert time.monotonic() < deadline, f"{count} decisions never queued"
+        time.sleep(0.001)
+
+
+def test_an_idempotency_conflict_fails_only_its_own_request(
+    decision_log: DecisionLog, answer: RecommendationResponse
+) -> None:
+    other_body = json.dumps({**BODY, "time_sensitive": True}).encode()
+    with writer_held(decision_log) as (release, entered), ThreadPoolExecutor(12) as pool:
+        blocker = pool.submit(decision_log.record, answer, RAW)
+        assert entered.wait(WAIT_S)
+        same_key = [
+            pool.submit(decision_log.record, answer, RAW, None, "shared"),
+            pool.submit(decision_log.record, answer, other_body, None, "shared"),
+        ]
+        plain = [pool.submit(decision_log.record, answer, RAW) for _ in range(8)]
+        await_queued(decision_log, 10)
+        release.set()  # the ten waiting decisions go into one group: one of them is at fault
+        blocker.result(WAIT_S)
+        kept = [f.result(WAIT_S) for f in plain]
+        outcomes: list[Answer | IdempotencyConflict] = []
+        for future in same_key:
+            try:
+                outcomes.append(future.result(WAIT_S))
+            except IdempotencyConflict as exc:
+                outcomes.append(exc)
+    assert sum(isinstance(o, IdempotencyConflict) for o in outcomes) == 1
+    recorded = {str(s.decision_id) for s in kept} | {
+        str(o.decision_id) for o in outcomes if isinstance(o, Answer)
+    }
+    assert decision_ids(decision_log) == recorded | {str(blocker.result().decision_id)}
+    assert len(recorded) == 9
+
+
+def test_a_request_that_gave_up_before_its_commit_began_is_not_recorded(
+    decision_log: DecisionLog, answer: RecommendationResponse
+) -> None:
+    with writer_held(decision_log) as (release, entered), ThreadPoolExecutor(4) as pool:
+        first = pool.submit(decision_log.record, answer, RAW)
+        assert entered.wait(WAIT_S)
+        gate = CommitGate()
+        late = pool.submit(decision_log.record, answer, RAW, None, None, "en", None, gate)
+        await_queued(decision_log, 1)
+        assert gate.close()  # the time limit: nothing of it has begun to commit
+        with pytest.raises(Abandoned):
+            decision_log.record(answer, RAW, gate=gate)  # a closed gate admits nothing more
+        release.set()
+        kept = first.result(WAIT_S)
+        with pytest.raises(CancelledError):
+            late.result(WAIT_S)
+    assert decision_ids(decision_log) == {str(kept.decision_id)}
+
+
+def test_a_request_whose_commit_began_cannot_give_up_and_is_answered(
+    decision_log: DecisionLog, answer: RecommendationResponse
+) -> None:
+    gate = CommitGate()
+    with writer_held(decision_log) as (release, entered), ThreadPoolExecutor(2) as pool:
+        claimed = pool.submit(decision_log.record, answer, RAW, None, None, "en", None, gate)
+        assert entered.wait(WAIT_S)
+        assert not gate.close()  # held inside its commit: too late to give up
+        release.set()
+        stored = claimed.result(WAIT_S)
+    assert decision_ids(decision_log) == {str(stored.decision_id)}
