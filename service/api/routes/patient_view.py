@@ -6,7 +6,15 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request, Response
 
-from service.api.deps import AcceptLanguage, AnsweringDep, Caller, FhirReaderDep, RulesDep, require_scope
+from service.api.deps import (
+    AcceptLanguage,
+    AnsweringDep,
+    Caller,
+    CommitGateDep,
+    FhirReaderDep,
+    RulesDep,
+    require_scope,
+)
 from service.api.routes.cds_hooks import CDS_PROBLEMS, CdsHooksRoute
 from service.config import Settings, get_settings
 from service.decisions.service import card_uuid
@@ -59,6 +67,7 @@ async def call_patient_view(
     rules: RulesDep,
     answering: AnsweringDep,
     caller: Caller,
+    gate: CommitGateDep,
     fhir: FhirReaderDep,
     voice: VoiceDep,
     settings: SettingsDep,
@@ -83,7 +92,7 @@ async def call_patient_view(
     except TooFewOpinions:
         return CdsResponse(cards=[])
     # answered and recorded like POST /v1/recommendations; the EHR's ids are not kept
-    answered = await answering.answer_one(rules, comparison.request, caller.id, accept_language)
+    answered = await answering.answer_one(rules, comparison.request, caller.id, accept_language, gate=gate)
     note_steps(request, answered.recommendation)
     response.headers["Content-Language"] = answered.lang
     response.headers["Vary"] = "Accept-Language"
