@@ -34,6 +34,11 @@ ENV PATH=/opt/venv/bin:$PATH \
     WORKERS=2 \
     RULES_DIR=/app/rules \
     DATA_DIR=/var/lib/nextsteps
+# WeasyPrint (the handout's PDF) needs pango; the PDF's fonts come from the image (DejaVu), never fetched.
+# hadolint ignore=DL3008
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core \
+ && rm -rf /var/lib/apt/lists/*
 COPY --from=build /opt/venv /opt/venv
 COPY rules /app/rules
 # The SQLite decision store when DATABASE_URL is not set: a volume, so it outlives the container and is

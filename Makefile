@@ -14,7 +14,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 export HOST PORT
 
-.PHONY: engine-test-oldest run test lint typecheck unit clean openapi openapi-check browser vendor-docs bench bench-tools container-check bench-store migrate purge
+.PHONY: engine-test-oldest run test lint typecheck unit clean openapi openapi-check browser pdf-libs pdf-tools vendor-docs bench bench-tools container-check bench-store migrate purge
 
 # uv (pinned, from PyPI) installs the pinned dependencies: a fresh clone is ready in a fraction of pip's time.
 # It is fetched once into .tools/ with the interpreter's pip, else with a bootstrap venv's.
@@ -51,7 +51,7 @@ engine-test-oldest: ## tests/core on Python 3.11
 	$(OLDEST_VENV)/bin/python -c 'import sys; assert sys.version_info[:2] == (3, 11), sys.version'
 	$(OLDEST_VENV)/bin/pytest -q tests/core
 
-run: $(BIN)/.installed-run ## serve the API on http://$(HOST):$(PORT), with a printed local development key
+run: $(BIN)/.installed-run pdf-libs ## serve the API on http://$(HOST):$(PORT), with a printed local development key
 	$(BIN)/python -m service --dev
 
 migrate: $(BIN)/.installed-run ## bring the decision store to the latest migration (python -m service does too)
@@ -70,7 +70,7 @@ lint: $(BIN)/.installed
 typecheck: $(BIN)/.installed
 	$(BIN)/mypy
 
-unit: $(BIN)/.installed $(TS)/node_modules/.installed browser
+unit: $(BIN)/.installed $(TS)/node_modules/.installed browser pdf-tools
 	$(BIN)/pytest
 
 test: lint typecheck openapi-check unit ## the whole suite
@@ -90,13 +90,23 @@ $(TS)/node_modules/.installed: $(TS)/package.json $(TS)/package-lock.json
 	cd $(TS) && npm ci --no-audit --no-fund --ignore-scripts
 	touch $@
 
-# A real browser for the docs-page test: Debian's chromium.
+# A real browser for the docs-page, review-page and handout tests: Debian's chromium.
 browser:
 	command -v chromium >/dev/null || (apt-get update && apt-get install -y chromium)
 
+# WeasyPrint (the handout's PDF) loads Debian's pango and uses the system's fonts (DejaVu).
+pdf-libs:
+	ldconfig -p | grep -q libpangoft2-1.0.so.0 && fc-list 2>/dev/null | grep -q DejaVuSans.ttf || \
+	  (apt-get update && apt-get install -y libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core fontconfig)
+
+# pdftotext (poppler-utils) reads the handout PDFs back in the tests and in container-check.
+pdf-tools: pdf-libs
+	command -v pdftotext >/dev/null || (apt-get update && apt-get install -y poppler-utils)
+
 REDOC_LOGO := https://cdn.redoc.ly/redoc/logo-mini.svg
 EMPTY_SVG := data:image/svg+xml,%3Csvg xmlns=%22http://www.w3.org/2000/svg%22/%3E
-# Refresh the docs assets in service/static/vendor from the pinned npm packages (they are committed,
+# Refresh the docs and review-page assets (service/static/vendor, service/review/static/vendor) from the
+# pinned npm packages (they are committed,
 # so `make run` needs no npm).
 vendor-docs: $(TS)/node_modules/.installed
 	cp $(TS)/node_modules/swagger-ui-dist/swagger-ui-bundle.js $(TS)/node_modules/swagger-ui-dist/swagger-ui.css \
@@ -104,6 +114,9 @@ vendor-docs: $(TS)/node_modules/.installed
 	cp $(TS)/node_modules/redoc/bundles/redoc.standalone.js service/static/vendor/
 	# ReDoc's sidebar logo is fetched from its CDN with no option to turn it off: use an empty inline image.
 	sed -i 's#$(REDOC_LOGO)#$(EMPTY_SVG)#' service/static/vendor/redoc.standalone.js
+	# The review page reads scenario files opened from the reviewer's computer with js-yaml.
+	cp $(TS)/node_modules/js-yaml/dist/browser/js-yaml.umd.min.js service/review/static/vendor/js-yaml.min.js
+	cp $(TS)/node_modules/js-yaml/LICENSE service/review/static/vendor/js-yaml.LICENSE
 
 # Benchmarks: numbers, not pass/fail. Results in bench/results/, the table in docs/benchmarks.md.
 bench-tools:
@@ -119,7 +132,7 @@ bench: $(BIN)/.installed bench-tools ## measure the production configuration, en
 	$(BIN)/python -m bench.soak
 	$(BIN)/python -m bench.report
 
-container-check: $(BIN)/.installed ## build the image and test the running container (docker, else podman)
+container-check: $(BIN)/.installed pdf-tools ## build the image and test the running container (docker, else podman)
 	bash deploy/container-check.sh
 
 clean:

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Build the image from ./Dockerfile and test the running container for real:
 # lint (hadolint), build, start, /healthz, /readyz, the image's own HEALTHCHECK, a non-root user,
-# and one recommendation whose answer must equal the answer of a local `python -m service`.
+# one recommendation whose answer must equal the answer of a local `python -m service`, and its handout
+# as a PDF rendered in the container (read back with pdftotext).
 #
 # Usage: deploy/container-check.sh          (from anywhere; make container-check does the same)
 #   env: IMAGE (localhost/nextsteps:check)  CACHE (~/.cache/container-smoke)
@@ -151,6 +152,17 @@ body = json.dumps(scenario["request"]).encode()
 cs, in_container = get(f"{container}/v1/recommendations", body)
 ls, on_host = get(f"{local}/v1/recommendations", body)
 assert cs == ls == 200, (cs, ls)
+# the decision's handout as PDF, rendered inside the container (WeasyPrint, pango, the image's fonts)
+handout = urllib.request.Request(
+    f"{container}/v1/recommendations/{in_container['decision_id']}/handout",
+    headers={"accept": "application/pdf", "authorization": f"Bearer {os.environ['CHECK_KEY']}"},
+)
+with urllib.request.urlopen(handout, timeout=30) as answer:
+    pdf, pdf_type = answer.read(), answer.headers["content-type"]
+assert pdf_type == "application/pdf" and pdf.startswith(b"%PDF-"), pdf_type
+pdf_text = " ".join(subprocess.run(["pdftotext", "-", "-"], input=pdf, capture_output=True, check=True).stdout.decode().split())
+assert in_container["next_steps"][0]["title"] in pdf_text, "the PDF does not show the first step"
+print(f"container-check: GET /v1/recommendations/{{id}}/handout (PDF) -> {len(pdf)} bytes, first step shown")
 # each answer is its own recorded decision (the container's in its /var/lib/nextsteps volume)
 assert in_container.pop("decision_id") and on_host.pop("decision_id")
 assert in_container == on_host, "the container's answer differs from the local server's"

@@ -33,6 +33,8 @@ class Settings(BaseSettings):
     # Benchmarks only: serve POST /bench/floor, which validates like POST /v1/recommendations and
     # answers a fixed recommendation of the same size without the engine (bench/http_bench.py).
     bench_floor: bool = False
+    # The review page for the clinical team (GET /review): off unless set to true.
+    review_page: bool = False
 
     # Authentication (issue 7; see service/auth/ and the README's "Clients and keys").
     # Off only when set to false explicitly; the service then warns at start-up.

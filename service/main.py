@@ -10,11 +10,13 @@ from service.api.routes import (
     decisions,
     docs,
     floor,
+    handout,
     health,
     metrics,
     patient_view,
     recommendations,
     reference,
+    review,
 )
 from service.auth import setup as auth_setup
 from service.auth.middleware import Authenticate
@@ -22,6 +24,7 @@ from service.config import Settings, get_settings
 from service.core.rulebook import RuleBook
 from service.decisions.null_log import NullLog
 from service.decisions.service import DecisionLog
+from service.handout.labels import load_labels
 from service.integrations.fhir import problems as fhir_problems
 from service.integrations.fhir.reader import FhirReader
 from service.integrations.patient_view import ClinicianVoice
@@ -48,9 +51,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         docs_url=None,  # served by service.api.routes.docs from shipped assets
         redoc_url=None,
     )
+    app.state.settings = settings
     app.state.rules = RuleBook.load(settings.rules_dir, ENGINE_SECONDS.time)  # swapped whole
     app.state.fhir = FhirReader.load(settings.rules_dir, settings.max_fhir_entries)
     app.state.clinician_voice = ClinicianVoice.load(settings.rules_dir, app.state.rules.catalog)
+    app.state.handout_labels = load_labels(settings.rules_dir, set(app.state.rules.catalog.texts))
     app.state.decisions = DecisionLog.from_settings(settings) if settings.decision_store == "on" else None
     app.state.answering = Answering(app.state.decisions or NullLog())
     problems.install(app)
@@ -83,10 +88,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(RequestTelemetry, ruleset_version=app.state.rules.recommender.ref.version)
     app.add_middleware(SecurityHeaders, hsts_max_age=settings.hsts_max_age_seconds)  # outermost
     # patient_view before cds_hooks: its fixed path must win over `/cds-services/{service_id}`.
-    for module in (recommendations, batch, decisions, reference, health, metrics, patient_view, cds_hooks):
+    routers = (recommendations, batch, decisions, handout, reference, review, health, metrics)
+    for module in (*routers, patient_view, cds_hooks):
         app.include_router(module.router, dependencies=[Depends(require_json)])
     if settings.bench_floor:
         app.include_router(floor.router, dependencies=[Depends(require_json)])
     docs.install(app)
+    review.install_page(app, settings)
     document.install(app)
     return app

@@ -12,6 +12,7 @@ LAYERS = [
     {"config"},
     {"core"},
     {"decisions"},
+    {"handout", "review"},
     {"web"},
     {"auth"},
     {"answering", "batch"},

@@ -17,6 +17,7 @@ from service.core.rulebook import RuleBook
 from service.decisions.exceptions import StoreOff
 from service.decisions.group_commit import CommitGate
 from service.decisions.service import DecisionLog
+from service.handout.labels import Labels
 from service.integrations.fhir.reader import FhirReader
 from service.web.timeout import GATE
 
@@ -126,3 +127,12 @@ async def require_decision_log(request: Request) -> DecisionLog:
 
 
 DecisionsDep = Annotated[DecisionLog, Depends(require_decision_log)]
+
+
+async def get_handout_labels(request: Request) -> dict[str, Labels]:
+    """The handout's headings per language (service.handout.labels), read at start-up."""
+    labels: dict[str, Labels] = request.app.state.handout_labels
+    return labels
+
+
+HandoutLabelsDep = Annotated[dict[str, Labels], Depends(get_handout_labels)]

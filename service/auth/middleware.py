@@ -24,9 +24,10 @@ from service.web.problems import problem
 
 log = logging.getLogger("service.auth")
 PUBLIC_PATHS = frozenset(
-    ("/healthz", "/readyz", "/metrics", "/openapi.json", "/docs", "/redoc", "/cds-services")
+    ("/healthz", "/readyz", "/metrics", "/openapi.json", "/docs", "/redoc", "/cds-services", "/review")
 )
-PUBLIC_PREFIXES = ("/docs/assets/",)
+# The review page is public: it holds no data and asks for an admin key. Only with REVIEW_PAGE=true.
+PUBLIC_PREFIXES = ("/docs/assets/", "/review/assets/")
 CDS_PREFIX = "/cds-services/"
 MAX_TOKEN_CHARS = 8192
 REALM = 'Bearer realm="nextsteps"'

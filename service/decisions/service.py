@@ -319,14 +319,21 @@ class DecisionLog:
 
     def get(self, decision_id: uuid.UUID, owner: str | None = None) -> Answer:
         """The answer as first returned; with owner, only that client's decision (others: not found)."""
-        query = select(Decision.response_json, Decision.lang).where(Decision.id == decision_id)
+        return self.get_dated(decision_id, owner)[0]
+
+    def get_dated(self, decision_id: uuid.UUID, owner: str | None = None) -> tuple[Answer, datetime]:
+        """The answer as first returned, and when it was given (the handout prints that date)."""
+        query = select(Decision.response_json, Decision.lang, Decision.created_at).where(
+            Decision.id == decision_id
+        )
         if owner is not None:
             query = query.where(Decision.client_id == owner)
         with self.store.session() as session:
             found = session.execute(query).one_or_none()
         if found is None:
             raise DecisionNotFound
-        return Answer(str(found.response_json).encode(), str(found.lang), decision_id)
+        answer = Answer(str(found.response_json).encode(), str(found.lang), decision_id)
+        return answer, as_utc(found.created_at)
 
     def page(self, filters: Filters, limit: int = 50, cursor: str | None = None) -> DecisionPage:
         """Newest first, keyset-paginated on (created_at, id): stable while decisions are added."""

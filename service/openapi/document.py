@@ -21,7 +21,13 @@ EXAMPLES = Path(__file__).resolve().parent / "examples.json"
 PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
 REF_TEMPLATE = "#/components/schemas/{model}"
 # Operations whose patient-facing text follows Accept-Language / `lang`.
-LANGUAGE_AWARE = {"recommendations-create", "next-steps-list", "cancer-types-list", "cds-services-call"}
+LANGUAGE_AWARE = {
+    "recommendations-create",
+    "recommendations-handout",
+    "next-steps-list",
+    "cancer-types-list",
+    "cds-services-call",
+}
 HTTP_METHODS = {"get", "post", "put", "patch", "delete"}
 
 TAGS = [
@@ -67,6 +73,8 @@ def _examples(operation: dict[str, Any], examples: dict[str, Any]) -> None:
         for media, content in response.get("content", {}).items():
             if media == PROBLEM_JSON:
                 content["example"] = mine.get("problems", {}).get(status) or examples["problems"][status]
+            elif media in mine.get("media", {}):  # a second media type of one response (the handout's PDF)
+                content["example"] = mine["media"][media]
             else:
                 content["example"] = mine["responses"][status]
 

@@ -39,6 +39,20 @@ def test_a_recorded_decision_reads_back_byte_for_byte(
         decision_log.get(uuid.uuid4())
 
 
+def test_a_decision_reads_back_with_the_time_it_was_given(
+    decision_log: DecisionLog, answer: RecommendationResponse
+) -> None:
+    before = datetime.now(UTC)
+    stored = decision_log.record(answer, RAW)
+    decision_id = uuid.UUID(json.loads(stored.body)["decision_id"])
+    read, given_at = decision_log.get_dated(decision_id)
+    assert read == stored
+    assert before - timedelta(seconds=1) <= given_at <= datetime.now(UTC)
+    assert given_at.tzinfo is not None
+    with pytest.raises(DecisionNotFound):
+        decision_log.get_dated(decision_id, owner="another-client")
+
+
 def test_a_replay_is_found_by_key_and_body_whatever_the_spacing(
     decision_log: DecisionLog, answer: RecommendationResponse
 ) -> None:

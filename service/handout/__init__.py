@@ -1,0 +1,1 @@
+"""The printable handout of a recorded decision: HTML with print CSS, and PDF (WeasyPrint)."""
