@@ -39,7 +39,7 @@ def engine_section(data: dict[str, Any]) -> list[str]:
         "",
         f"`python -m bench.engine_bench` - {data['comparisons']} unique comparisons (bench/workload.py), "
         "each evaluated by durable-rules and by the plain-Python evaluator (bench/pyeval.py) on the same "
-        "rule files and the same actions. Rules x10 and x30 add generated rules that never fire. "
+        "rule files and the same actions. Rules x5 and x10 add generated rules that never fire. "
         + measured(data),
         "",
         "| rules | durable-rules eval/s | p50 us | p99 us | plain Python eval/s | p50 us | p99 us "

@@ -7,12 +7,12 @@ from typing import Any
 
 from service.config import get_settings
 from service.core.catalog import load_catalog
-from service.core.models import Intent, Modality, Specialty, Stage
+from service.core.models import STAGE_GROUPS, Intent, Modality, Specialty
 
 CATALOG = load_catalog(get_settings().rules_dir)
 
 COMMON_TYPES = ["breast", "prostate", "lung", "colorectal", "lymphoma", "melanoma", "pancreatic", "ovarian"]
-STAGES = [s.value for s in Stage if s.value != "unknown"]
+STAGES = list(STAGE_GROUPS)
 MODALITIES = [m.value for m in Modality]
 SPECIALTIES = [s.value for s in Specialty]
 INTENTS = [i.value for i in Intent]

@@ -41,7 +41,7 @@ def other_rules(tmp_path: Path) -> Path:
     catalog.write_text(
         catalog.read_text().replace("cancer_types:\n", "cancer_types:\n  - code: mesothelioma\n")
     )
-    for lang, name in (("en", "mesothelioma"), ("es", "mesotelioma")):
+    for lang, name in (("en", "mesothelioma"), ("es", "{name: mesotelioma, article: el}")):
         text = rules / "text" / f"{lang}.yaml"
         text.write_text(
             text.read_text().replace("cancer_types:\n", f"cancer_types:\n  mesothelioma: {name}\n")

@@ -1,4 +1,4 @@
-"""What a rule does when it fires: derive a fact, recommend a step, adjust or withdraw one.
+"""What a rule does when it fires: derive a fact, recommend a step, conclude, adjust or withdraw a step.
 
 Each evaluation collects its results in an Outcome. The engine adapter calls
 Outcome.fire for every rule firing; the facts it returns go back into the engine,
@@ -41,8 +41,14 @@ class Outcome:
     ruleset: Ruleset
     derived: set[tuple[tuple[str, str], ...]] = field(default_factory=set)
     discordances: set[str] = field(default_factory=set)
+    unknowns: set[str] = field(default_factory=set)
+    consensus: set[str] = field(default_factory=set)  # what the conclude rules said; one value expected
     steps: dict[str, StepState] = field(default_factory=dict)
     fired: set[str] = field(default_factory=set)
+
+    def facts_of(self, fact_type: str) -> list[dict[str, str]]:
+        """The derived facts of one type, in a fixed order."""
+        return [dict(key) for key in sorted(self.derived) if dict(key)["t"] == fact_type]
 
     def fire(self, rule_id: str, matched: Mapping[str, Fact]) -> Iterable[Fact]:
         rule = self.ruleset.by_id[rule_id]
@@ -51,7 +57,12 @@ class Outcome:
         if rule.action == "derive":
             return self._derive(_resolve(then["fact"], matched))
         if rule.action == "recommend":
-            return self._recommend(rule_id, then["step"], then["weight"])
+            return self._recommend(
+                rule_id, then["step"], then["weight"], _resolve(then.get("params", {}), matched)
+            )
+        if rule.action == "conclude":
+            self.consensus.add(then["consensus"])
+            return ()
         step = self.steps[matched[then["step"]]["code"]]
         if rule.action == "withdraw":
             step.withdrawn_by = step.withdrawn_by or rule_id
@@ -66,17 +77,22 @@ class Outcome:
         self.derived.add(key)
         if fact["t"] == "discordance":
             self.discordances.add(fact["kind"])
+        elif fact["t"] == "unknown":
+            self.unknowns.add(fact["kind"])
         return (fact,)
 
-    def _recommend(self, rule_id: str, code: str, weight: int) -> Iterable[Fact]:
+    def _recommend(self, rule_id: str, code: str, weight: int, params: dict[str, str]) -> Iterable[Fact]:
         step = self.steps.get(code)
+        new = step is None
         if step is None:
-            self.steps[code] = StepState(code, weight, [Placement(rule_id)])
-            return ({"t": "step", "code": code},)
-        if step.placement(rule_id) is None:
-            step.placements.append(Placement(rule_id))
+            step = self.steps[code] = StepState(code, weight)
+        placement = step.placement(rule_id)
+        if placement is None:  # a rule places a step once, however many facts it matched
+            placement = Placement(rule_id)
+            step.placements.append(placement)
             step.weight = max(step.weight, weight)
-        return ()
+        _collect(placement, params)
+        return ({"t": "step", "code": code},) if new else ()
 
     @staticmethod
     def _adjust(step: StepState, rule_id: str, by: int, params: dict[str, str]) -> None:
@@ -85,17 +101,23 @@ class Outcome:
             placement = Placement(rule_id)
             step.placements.append(placement)
             step.weight += by
-        for name, value in params.items():
-            values = placement.params.setdefault(name, [])
-            if value not in values:
-                values.append(value)
+        _collect(placement, params)
+
+
+def _collect(placement: Placement, params: dict[str, str]) -> None:
+    """Adds each parameter value once; kept sorted, so the firing order never shows."""
+    for name, value in params.items():
+        values = placement.params.setdefault(name, [])
+        if value not in values:
+            values.append(value)
+            values.sort()
 
 
 def _resolve(template: Mapping[str, Any], matched: Mapping[str, Fact]) -> dict[str, Any]:
     """Fill references (alias: field) in a template with the matched facts' values."""
     out: dict[str, Any] = {}
     for name, value in template.items():
-        if isinstance(value, dict):
+        if isinstance(value, dict):  # a reference; anything else is a literal
             ((alias, fname),) = value.items()
             out[name] = matched[alias][fname]
         else:

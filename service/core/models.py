@@ -6,10 +6,23 @@ checked against the codes of the rules the app was built from, and the schema li
 
 from __future__ import annotations
 
+import re
 from enum import StrEnum
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictBool, StrictStr
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictStr,
+    ValidationError,
+    ValidatorFunctionWrapHandler,
+    WrapValidator,
+)
+from pydantic_core import PydanticCustomError
 
 from service.core.vocabulary import CancerType, Language, StepCode
 
@@ -25,13 +38,44 @@ class Specialty(StrEnum):
     other = "other"
 
 
-class Stage(StrEnum):
-    stage_0 = "0"
-    stage_i = "I"
-    stage_ii = "II"
-    stage_iii = "III"
-    stage_iv = "IV"
-    unknown = "unknown"
+# AJCC stage groups with their sub-stages, in any letter case: 0, 0a, 0is; I-IV, each optionally
+# followed by a letter A-C and a number 1-3 (IA, IIB, IIIC1, IVA). "unknown" says so explicitly.
+STAGE_FORM = re.compile(r"^(?:(0)(A|IS)?|(IV|I{1,3})(?:([ABC])([123])?)?)$")
+STAGE_GROUPS = ("0", "I", "II", "III", "IV")
+STAGE_UNKNOWN = "unknown"
+STAGE_ACCEPTED = (
+    "must be an AJCC stage: 0, 0a or 0is; or I, II, III or IV, optionally followed by a sub-stage "
+    "letter A, B or C and a number 1, 2 or 3 (for example IIB, IIIC1, IVA); any letter case; or unknown"
+)
+STAGE_PATTERN = (
+    r"^(?:0(?:[aA]|[iI][sS])?|(?:[iI][vV]|[iI]{1,3})(?:[aAbBcC][1-3]?)?|[uU][nN][kK][nN][oO][wW][nN])$"
+)
+
+
+def _stage(value: object) -> str:
+    """The stage in its written form (IIB, 0is), or "unknown"; anything else is refused."""
+    if not isinstance(value, str):
+        raise ValueError(STAGE_ACCEPTED)
+    upper = value.strip().upper()
+    if upper == STAGE_UNKNOWN.upper():
+        return STAGE_UNKNOWN
+    found = STAGE_FORM.match(upper)
+    if not found:
+        raise ValueError(STAGE_ACCEPTED)
+    zero, zero_sub, group, letter, number = found.groups()
+    if zero:
+        return zero + (zero_sub or "").lower()
+    return f"{group}{letter or ''}{number or ''}"
+
+
+Stage = Annotated[
+    str,
+    BeforeValidator(_stage),
+    Field(
+        description="The AJCC stage group, with a sub-stage if known (IIB), in any letter case.",
+        json_schema_extra={"pattern": STAGE_PATTERN, "examples": ["II", "IIB", "iiib", "IVA", "0is"]},
+    ),
+]
 
 
 class Modality(StrEnum):
@@ -55,16 +99,43 @@ class Intent(StrEnum):
     unknown = "unknown"
 
 
+class Coverage(StrEnum):
+    medicare = "medicare"
+    medicaid = "medicaid"
+    private = "private"
+    none = "none"
+    unknown = "unknown"
+
+
 class Closed(BaseModel):
     """Refuses unknown fields by name."""
 
     model_config = ConfigDict(extra="forbid")
 
 
+NO_FOCUS = "none"
+
+
+def _focus(value: object, handler: ValidatorFunctionWrapHandler) -> object:
+    """A cancer-type code, "none", or null; one error naming both forms, not one per union member."""
+    if value == NO_FOCUS:
+        return NO_FOCUS
+    try:
+        return handler(value)
+    except ValidationError:
+        raise PydanticCustomError(
+            "tumor_focus", "must be a cancer-type code (GET /v1/cancer-types) or 'none'"
+        ) from None
+
+
 class Clinician(Closed):
     specialty: Specialty
-    tumor_focus: CancerType | None = Field(
-        default=None, description="The cancer type this clinician specialises in, if any."
+    tumor_focus: Annotated[CancerType | Literal["none"] | None, WrapValidator(_focus)] = Field(
+        default=None,
+        description=(
+            'The cancer type this clinician specialises in; "none" when known to have no such focus; '
+            "omitted or null when not known."
+        ),
     )
 
 
@@ -85,15 +156,30 @@ class Treatment(Closed):
         json_schema_extra={"uniqueItems": True},
         description="A non-empty set of treatment kinds, each at most once.",
     )
+    sequence: Annotated[list[Modality], AfterValidator(_no_repeats)] | None = Field(
+        default=None,
+        min_length=1,
+        json_schema_extra={"uniqueItems": True},
+        description=(
+            "Optional: the treatment kinds in the order the doctor proposes them. A kind named here counts "
+            "as proposed even when modalities leaves it out. Two known sequences that differ are a "
+            "treatment difference."
+        ),
+    )
     intent: Intent | None = None
 
 
 class Opinion(Closed):
     clinician: Clinician
     diagnosis: Diagnosis
-    treatment: Treatment
-    explained_reasoning: StrictBool = Field(
-        default=False, description="The clinician explained how they reached this opinion."
+    treatment: Treatment | None = Field(
+        default=None,
+        description="The treatment proposed; omitted for a diagnosis only (a pathology or radiology read).",
+    )
+    explained_reasoning: StrictBool | None = Field(
+        default=None,
+        description="true: the clinician explained how they reached this opinion; false: they did not; "
+        "omitted or null: not known.",
     )
     guidelines_cited: list[Annotated[StrictStr, Field(max_length=200)]] | None = Field(
         default=None, max_length=20
@@ -105,6 +191,14 @@ class RecommendationRequest(Closed):
         min_length=2, max_length=10, description="Two to ten opinions, oldest first."
     )
     time_sensitive: StrictBool = Field(default=False, description="A doctor has said decisions are urgent.")
+    records_shared: StrictBool | None = Field(
+        default=None, description="Records, slides and scans have been sent to the doctors giving opinions."
+    )
+    tumor_board_reviewed: StrictBool | None = Field(
+        default=None, description="A multidisciplinary tumor board has reviewed the case."
+    )
+    treatment_started: StrictBool | None = Field(default=None, description="Treatment has already begun.")
+    coverage: Coverage | None = Field(default=None, description="The patient's kind of health coverage.")
     completed_steps: list[StepCode] = Field(
         default_factory=list, max_length=20, description="Next steps the patient has already done."
     )
@@ -141,12 +235,19 @@ class RulesetRef(BaseModel):
 
 
 Discordance = Literal["diagnosis", "stage", "treatment"]
+Consensus = Literal["agree", "disagree", "uncertain"]
 
 
 class RecommendationResponse(BaseModel):
     next_steps: list[NextStep]
-    discordances: list[Discordance]
-    consensus: Literal["agree", "disagree"]
+    discordances: list[Discordance] = Field(description="What differs between opinions that give it.")
+    unknowns: list[Discordance] = Field(
+        description="What could not be compared because some opinion does not give it."
+    )
+    consensus: Consensus = Field(
+        description="agree: everything compared is known and equal; disagree: a known value differs; "
+        "uncertain: nothing known differs, but something is unknown."
+    )
     ruleset: RulesetRef
     rules_fired: list[str] = Field(description="Every rule that fired, in rule-file order.")
     disclaimer: str
@@ -170,6 +271,11 @@ class CatalogResponse(BaseModel):
 class CancerTypeEntry(BaseModel):
     code: str
     name: str
+    parent: str | None = Field(
+        default=None,
+        description="The broad type this code is a subtype of (`cll` -> `leukemia`); a type and its own "
+        "subtype are not a difference of diagnosis.",
+    )
     resources: list[Resource]
 
 

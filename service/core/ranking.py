@@ -7,29 +7,25 @@ from functools import lru_cache
 from service.core.actions import Outcome, StepState
 from service.core.catalog import Catalog, LanguageText, StepText
 from service.core.models import NextStep, Reason, Resource
+from service.core.phrasing import TWO, ValueWords, answer_values, fill_values
 from service.core.ruleset import Ruleset
+from service.core.wording import cancer_phrases, cancer_type_pages, fill, resource
 
-PLACEHOLDER = "{cancer}"
 # Rendered step text kept per (language, step, cancer types named): static catalog text, not answers.
 STEP_TEXT_CACHE = 4096
 
 
-def cancer_names(text: LanguageText, codes: list[str] | tuple[str, ...]) -> str:
-    """Cancer types in plain words: "breast cancer or lymphoma"."""
-    return text.joiner_or.join(text.cancer_types[code] for code in codes)
+def cancer_names(text: LanguageText, codes: list[str] | tuple[str, ...]) -> dict[str, str]:
+    """The cancer types' words for each placeholder: {"cancer": "breast cancer or lymphoma", ...}."""
+    return cancer_phrases(text, codes)
 
 
 def resources_for(
     code: str, catalog: Catalog, text: LanguageText, cancer_types: list[str] | tuple[str, ...]
 ) -> list[Resource]:
     entry = catalog.step(code)
-    found: list[Resource] = []
-    if entry.per_cancer_type:
-        for ct in cancer_types:
-            for kind, url in catalog.cancer_types[ct].items():
-                title = text.resources[f"page_{kind}"].replace(PLACEHOLDER, text.cancer_types[ct])
-                found.append(Resource(title=title, url=url))
-    found.extend(Resource(title=text.resources[ref], url=catalog.resources[ref]) for ref in entry.resources)
+    found = cancer_type_pages(catalog, text, cancer_types) if entry.per_cancer_type else []
+    found.extend(resource(catalog, text, ref) for ref in entry.resources)
     return found
 
 
@@ -43,43 +39,63 @@ class Renderer:
         self.words = lru_cache(maxsize=STEP_TEXT_CACHE)(self._words)
 
     def rank(self, outcome: Outcome) -> list[StepState]:
-        """Steps still on the list, highest weight first; ties keep catalog order."""
+        """Steps still on the list, highest weight first; ties keep catalog order.
+
+        A step placed with an "after" parameter then moves to right after the highest-ranked of
+        those steps still on the list.
+        """
         live = [s for s in outcome.steps.values() if s.withdrawn_by is None]
-        return sorted(live, key=lambda s: (-s.weight, self.step_order[s.code]))
+        ranked = sorted(live, key=lambda s: (-s.weight, self.step_order[s.code]))
+        for state in [s for s in ranked if any(p.params.get("after") for p in s.placements)]:
+            anchors = {code for p in state.placements for code in p.params.get("after", [])}
+            others = [s for s in ranked if s is not state]
+            at = next((i for i, s in enumerate(others) if s.code in anchors), None)
+            if at is not None:
+                ranked = [*others[: at + 1], state, *others[at + 1 :]]
+        return ranked
 
     def _words(
-        self, lang: str, code: str, cancer_types: tuple[str, ...]
+        self, lang: str, code: str, cancer_types: tuple[str, ...], doctors: str
     ) -> tuple[StepText, tuple[Resource, ...]]:
-        """One step's text, with the cancer types filled in, and its links."""
+        """One step's text, with the cancer types and the doctors filled in, and its links."""
         text = self.catalog.texts[lang]
         words = text.steps[code]
-        cancer = cancer_names(text, cancer_types)
+        cancer = cancer_names(text, self.catalog.most_specific(cancer_types))
+        values = {"doctors": doctors}
+
+        def filled_in(template: str) -> str:
+            return fill_values(fill(template, cancer), values)
+
         filled = StepText(
-            title=words.title.replace(PLACEHOLDER, cancer),
-            summary=words.summary.replace(PLACEHOLDER, cancer),
-            details=words.details.replace(PLACEHOLDER, cancer),
-            questions=tuple(q.replace(PLACEHOLDER, cancer) for q in words.questions),
+            title=filled_in(words.title),
+            summary=filled_in(words.summary),
+            details=filled_in(words.details),
+            questions=tuple(filled_in(q) for q in words.questions),
         )
         return filled, tuple(resources_for(code, self.catalog, text, cancer_types))
 
-    def render(self, outcome: Outcome, lang: str, cancer_types: list[str]) -> list[NextStep]:
+    def render(self, outcome: Outcome, lang: str, cancer_types: list[str], opinions: int) -> list[NextStep]:
         """The ranked list with its text, reasons and resources."""
         text = self.catalog.texts[lang]
         named_types = tuple(cancer_types)
-        cancer = cancer_names(text, named_types)
+        cancer = cancer_names(text, self.catalog.most_specific(named_types))
+        value_words = ValueWords(text.phrases, text.cancer_types.__getitem__)
+        values = answer_values(value_words, opinions, outcome.facts_of("discordance"))
+        doctors = text.phrases.doctors["two" if opinions == TWO else "many"]
         steps: list[NextStep] = []
         for position, state in enumerate(self.rank(outcome), start=1):
-            words, resources = self.words(lang, state.code, named_types)
+            words, resources = self.words(lang, state.code, named_types, doctors)
             reasons = []
+            links: list[Resource] = []
             for placement in sorted(state.placements, key=lambda p: self.rule_order[p.rule]):
                 named = placement.params.get("cancer_type")
-                reason_cancer = cancer_names(text, named) if named else cancer
+                reason_cancer = cancer_names(text, self.catalog.most_specific(named)) if named else cancer
+                unknowns = {"unknowns": value_words.unknowns(placement.params.get("unknown", []))}
+                template = fill(text.reasons[placement.rule], reason_cancer)
                 reasons.append(
-                    Reason(
-                        rule=placement.rule,
-                        text=text.reasons[placement.rule].replace(PLACEHOLDER, reason_cancer),
-                    )
+                    Reason(rule=placement.rule, text=fill_values(template, {**values, **unknowns}))
                 )
+                links.extend(resource(self.catalog, text, key) for key in placement.params.get("link", []))
             steps.append(
                 NextStep(
                     rank=position,
@@ -89,7 +105,7 @@ class Renderer:
                     details=words.details,
                     questions_to_ask=list(words.questions),
                     reasons=reasons,
-                    resources=list(resources),
+                    resources=[*resources, *(r for r in links if r not in resources)],
                 )
             )
         return steps

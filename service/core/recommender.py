@@ -10,8 +10,10 @@ from pathlib import Path
 from service.core.actions import Outcome
 from service.core.catalog import DEFAULT_LANG, Catalog, load_catalog, ruleset_sha256
 from service.core.engine import Fact, RulesEngine
+from service.core.exceptions import EngineError
 from service.core.facts import cancer_types_named, to_facts
-from service.core.models import RecommendationRequest, RecommendationResponse, RulesetRef
+from service.core.models import Intent, Modality, RecommendationRequest, RecommendationResponse, RulesetRef
+from service.core.phrasing import check_phrases
 from service.core.ranking import Renderer
 from service.core.ruleset import STAGES, Ruleset, load_ruleset
 
@@ -49,9 +51,12 @@ class Recommender:
     # Wraps each evaluation; the app passes its engine-time metric (service/web/metrics.py).
     timer: Callable[[], AbstractContextManager[object]] = nullcontext
     renderer: Renderer = field(init=False)
+    families: dict[str, str] = field(init=False)
 
     def __post_init__(self) -> None:
         self.renderer = Renderer(self.catalog, self.ruleset)
+        # cancer-type code -> broad type (cll -> leukemia): "a type and its subtype never differ"
+        self.families = {code: self.catalog.family(code) for code in self.catalog.cancer_types}
 
     @classmethod
     def load(
@@ -59,6 +64,8 @@ class Recommender:
     ) -> Recommender:
         """Read and check rules_dir and start the engine; raises RuleFileError."""
         catalog = load_catalog(rules_dir)
+        for lang, text in catalog.texts.items():
+            check_phrases(lang, text.phrases, [m.value for m in Modality], [i.value for i in Intent])
         ruleset = load_ruleset(rules_dir, catalog)
         aliases = {rule.id: list(rule.aliases) for rule in ruleset.rules}
         engine = RulesEngine(RULESET_NAME, ruleset.definition(), aliases)
@@ -68,15 +75,21 @@ class Recommender:
     def evaluate(self, request: RecommendationRequest) -> Outcome:
         outcome = Outcome(self.ruleset)
         with self.timer():
-            self.engine.evaluate(batches(to_facts(request)), outcome.fire)
+            self.engine.evaluate(batches(to_facts(request, self.families)), outcome.fire)
         return outcome
 
     def recommend(self, request: RecommendationRequest, lang: str = DEFAULT_LANG) -> RecommendationResponse:
         outcome = self.evaluate(request)
+        if len(outcome.consensus) != 1:  # the rules conclude exactly one; anything else is a rule bug
+            raise EngineError(f"the rules concluded {len(outcome.consensus)} consensus values, not one")
+        (consensus,) = outcome.consensus
         return RecommendationResponse(
-            next_steps=self.renderer.render(outcome, lang, cancer_types_named(request)),
+            next_steps=self.renderer.render(
+                outcome, lang, cancer_types_named(request), len(request.opinions)
+            ),
             discordances=[kind for kind in DISCORDANCE_ORDER if kind in outcome.discordances],  # type: ignore[misc]
-            consensus="disagree" if outcome.discordances else "agree",
+            unknowns=[kind for kind in DISCORDANCE_ORDER if kind in outcome.unknowns],  # type: ignore[misc]
+            consensus=consensus,  # type: ignore[arg-type]
             ruleset=self.ref,
             rules_fired=sorted(outcome.fired, key=self.renderer.rule_order.__getitem__),
             disclaimer=self.catalog.texts[lang].disclaimer,

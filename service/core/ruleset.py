@@ -27,7 +27,12 @@ from service.core.exceptions import RuleFileError
 from service.core.facts import INPUT_SCHEMA, PHASE_SCHEMA, STEP_SCHEMA
 
 STAGES = ("derive", "recommend", "adjust")
-STAGE_ACTIONS = {"derive": {"derive"}, "recommend": {"recommend"}, "adjust": {"adjust", "withdraw"}}
+STAGE_ACTIONS = {
+    "derive": {"derive"},
+    "recommend": {"recommend", "conclude"},
+    "adjust": {"adjust", "withdraw"},
+}
+CONSENSUS = ("agree", "disagree", "uncertain")
 ACTIONS_WITH_REASON = {"recommend", "adjust"}
 STAGE_GATE = "stage_gate"
 RULE_ID = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -48,7 +53,8 @@ MAX_CONDITIONS_PER_FACT_TYPE = 512
 DEFAULT_PRI = 100
 THEN_KEYS = {
     "derive": {"action", "fact"},
-    "recommend": {"action", "step", "weight"},
+    "recommend": {"action", "step", "weight", "params"},
+    "conclude": {"action", "consensus"},
     "adjust": {"action", "step", "by", "params"},
     "withdraw": {"action", "step"},
 }
@@ -221,16 +227,19 @@ class _RuleChecker:
                 raise self.fail(f"unknown step {then['step']!r} (known: {', '.join(catalog.step_codes)})")
             if type(then["weight"]) is not int or not 0 <= then["weight"] <= 10000:
                 raise self.fail("'weight' must be an integer from 0 to 10000")
+        if action == "conclude" and then["consensus"] not in CONSENSUS:
+            raise self.fail(f"'consensus' must be one of {', '.join(CONSENSUS)}")
         if action in ("adjust", "withdraw") and aliases.get(then["step"]) != "step":
             raise self.fail(f"'step' must be the alias of a matched step fact, not {then['step']!r}")
-        if action == "adjust":
-            if type(then["by"]) is not int or not -10000 <= then["by"] <= 10000:
-                raise self.fail("'by' must be an integer from -10000 to 10000")
+        if action == "adjust" and (type(then["by"]) is not int or not -10000 <= then["by"] <= 10000):
+            raise self.fail("'by' must be an integer from -10000 to 10000")
+        if action in ("recommend", "adjust"):
             params = then.get("params", {})
             if not isinstance(params, dict):
                 raise self.fail("'params' must be a mapping")
             for name, ref in params.items():
-                self.check_ref(name, ref, aliases)
+                if not (isinstance(ref, str) and RULE_ID.match(ref)):  # a code, or a reference
+                    self.check_ref(name, ref, aliases)
         return str(action)
 
     def check_ref(self, name: str, ref: Any, aliases: dict[str, str]) -> None:

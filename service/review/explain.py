@@ -74,7 +74,7 @@ class RuleExplainer:
             self._entry(alias, cond, fact_type, labels) for alias, cond, fact_type in aliases
         ]
         conditions = [c for c in conditions if c]
-        when = "When " + " and ".join(conditions) if conditions else "Always"
+        when = "When " + (" and ".join(conditions) if conditions else "any comparison is made")
         text = when + ARROW + self._then(rule, aliases, labels)
         return ExplainedRule(rule.id, rule.stage, rule.action, rule.file, text)
 
@@ -222,6 +222,8 @@ class RuleExplainer:
             return "note that " + self._derived(then["fact"], labels)
         if rule.action == "recommend":
             return f"recommend {self._value('step', 'code', then['step'], labels)} (weight {then['weight']})"
+        if rule.action == "conclude":
+            return f"conclude that the opinions {words.CONSENSUS[then['consensus']]}"
         step = self._step_named(then["step"], aliases, labels)
         if rule.action == "withdraw":
             return f"take {step} off the list"

@@ -74,3 +74,10 @@ CODE_SENTENCES: dict[str, str] = {
     "step": "{v} is on the list",
     "completed": "the patient has already done {v}",
 }
+
+# What a `conclude` rule says about the opinions, by consensus value.
+CONSENSUS: dict[str, str] = {
+    "agree": "agree",
+    "disagree": "disagree",
+    "uncertain": "may or may not agree (something could not be compared)",
+}

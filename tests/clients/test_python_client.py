@@ -91,6 +91,34 @@ def test_the_generated_client_gets_the_ranked_answer(api_client: Any, client: ht
     assert answer.consensus.value == "disagree"
     assert [d.value for d in answer.discordances] == ["diagnosis", "stage", "treatment"]
     assert all(isinstance(r, models.Resource) for s in answer.next_steps for r in s.resources)
+    assert answer.unknowns == []
+
+
+def test_the_generated_client_sends_what_a_portal_knows_and_reads_uncertain(api_client: Any) -> None:
+    """A diagnosis-only read, a sub-stage, a sequence, case facts; a missing stage: uncertain."""
+    models = module("models")
+    create = module("api.recommendations.recommendations_create")
+    body = {
+        "opinions": [
+            {
+                "clinician": {"specialty": "surgical_oncology", "tumor_focus": "none"},
+                "diagnosis": {"cancer_type": "colon", "stage": "iiia"},
+                "treatment": {
+                    "modalities": ["surgery", "chemotherapy"],
+                    "sequence": ["surgery", "chemotherapy"],
+                },
+            },
+            {"clinician": {"specialty": "pathology"}, "diagnosis": {"cancer_type": "colon"}},
+        ],
+        "records_shared": False,
+        "coverage": "medicare",
+    }
+    response = create.sync_detailed(client=api_client, body=models.RecommendationRequest.from_dict(body))
+    assert response.status_code == 200, response.content
+    answer = response.parsed
+    assert answer.consensus.value == "uncertain"
+    assert [u.value for u in answer.unknowns] == ["stage"]
+    assert answer.next_steps[0].code == "confirm_details"
 
 
 def test_the_generated_client_reads_a_problem(api_client: Any) -> None:

@@ -60,8 +60,11 @@ def test_the_typescript_client_gets_the_ranked_answer_and_a_problem(
     assert report["steps"][0]["code"] == "ask_if_safe_to_wait"  # time_sensitive puts it first
     assert report["consensus"] == "disagree"
     assert report["discordances"] == ["stage", "treatment"]
+    assert report["unknowns"] == []
+    # A pathologist's read that confirms the diagnosis and sub-stage (sent in lower case) is agreement.
+    assert report["read"] == {"consensus": "agree", "first": "confirmed_plan"}
     assert report["spanish"]["contentLanguage"] == "es"
-    assert report["spanish"]["firstTitle"] == "Pregunte si es seguro esperar"
+    assert report["spanish"]["firstTitle"] == "Pregunte si puede tomarse tiempo para decidir"
     assert report["error"]["status"] == 422
     assert report["error"]["contentType"] == "application/problem+json"
     assert report["error"]["problem"]["errors"][0]["field"] == "opinions"

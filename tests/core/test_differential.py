@@ -32,7 +32,7 @@ def both(body: dict[str, Any]) -> tuple[tuple[Any, ...], tuple[Any, ...]]:
     request = RULES.parse(body)
     engine = RECOMMENDER.evaluate(request)
     python = Outcome(RECOMMENDER.ruleset)
-    PYTHON.evaluate(batches(to_facts(request)), python.fire)
+    PYTHON.evaluate(batches(to_facts(request, RECOMMENDER.families)), python.fire)
     return signature(engine), signature(python)
 
 

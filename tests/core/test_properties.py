@@ -29,18 +29,50 @@ def test_valid_requests_get_a_deterministic_ranked_answer(client: httpx.Client, 
     codes = [s["code"] for s in answer["next_steps"]]
     assert codes and [s["rank"] for s in answer["next_steps"]] == list(range(1, len(codes) + 1))
     assert len(codes) == len(set(codes))
-    assert not set(codes) & set(body.get("completed_steps", []))
+    assert "contact_navigator" in codes  # never an empty answer
+    assert not set(codes) & set(body.get("completed_steps", [])) - {"contact_navigator"}
+    check_order(body, answer, codes)
+
+
+def check_order(body: dict[str, Any], answer: dict[str, Any], codes: list[str]) -> None:
+    """The ordering rules of the issue, for any comparison."""
+    done = set(body.get("completed_steps", []))
     if answer["consensus"] == "agree":
-        assert answer["discordances"] == []
-        assert not {"joint_review", "third_specialist", "ask_if_safe_to_wait"} & set(codes)
-        if "confirmed_plan" not in body.get("completed_steps", []):
+        assert answer["discordances"] == [] and answer["unknowns"] == []
+        assert not {"joint_review", "third_specialist", "ask_if_safe_to_wait", "confirm_details"} & set(codes)
+        if "confirmed_plan" not in done:
             assert codes[0] == "confirmed_plan"
-    else:
-        assert answer["discordances"]
-        if body.get("time_sensitive") and "ask_if_safe_to_wait" not in body.get("completed_steps", []):
-            assert codes[0] == "ask_if_safe_to_wait"
-    if len(body["opinions"]) >= 3:
-        assert "third_specialist" not in codes
+        return
+    assert "confirmed_plan" not in codes
+    if answer["consensus"] == "uncertain":
+        assert answer["discordances"] == [] and answer["unknowns"]
+        if "confirm_details" not in done:
+            assert codes[0] == "confirm_details"
+        return
+    assert answer["discordances"]
+    if body.get("time_sensitive") and "ask_if_safe_to_wait" not in done:
+        assert codes[0] == "ask_if_safe_to_wait"
+    if "joint_review" in codes:
+        joint = codes.index("joint_review")
+        assert joint == (1 if "ask_if_safe_to_wait" in codes else 0)
+        assert "ask_reasoning" not in codes or codes.index("ask_reasoning") > joint
+        if "pathology_review" in codes:
+            assert codes[joint + 1] == "pathology_review"
+        elif "imaging_review" in codes:
+            assert codes[joint + 1] == "imaging_review"
+    reviews = [
+        c for c in codes if c in ("third_specialist", "pathology_review", "imaging_review", "tumor_board")
+    ]
+    if reviews and "share_records" in codes:
+        assert codes.index("share_records") == codes.index(reviews[0]) + 1
+    if reviews:
+        assert "check_coverage" in codes or "check_coverage" in done
+    if (
+        len(body["opinions"]) >= 3
+        and "tumor_board" not in done
+        and body.get("tumor_board_reviewed") is not True
+    ):
+        assert "tumor_board" in codes
 
 
 @SETTINGS

@@ -29,6 +29,23 @@ const comparison: RecommendationRequest = {
   time_sensitive: true,
 };
 
+// A pathologist's read (no treatment) with a sub-stage in lower case, and a doctor with no tumor focus.
+const read: RecommendationRequest = {
+  opinions: [
+    {
+      clinician: { specialty: "medical_oncology", tumor_focus: "none" },
+      diagnosis: { cancer_type: "breast", stage: "IIB" },
+      treatment: { modalities: ["surgery", "chemotherapy"], sequence: ["surgery", "chemotherapy"] },
+      explained_reasoning: null,
+    },
+    { clinician: { specialty: "pathology" }, diagnosis: { cancer_type: "breast", stage: "iib" } },
+  ],
+  records_shared: true,
+  coverage: "private",
+};
+const agreed = await client.POST("/v1/recommendations", { body: read });
+if (!agreed.data) throw new Error(`expected 200, got ${agreed.response.status}`);
+
 const ok = await client.POST("/v1/recommendations", { body: comparison });
 if (!ok.data) throw new Error(`expected 200, got ${ok.response.status}`);
 const steps = ok.data.next_steps.map((step) => ({ rank: step.rank, code: step.code, title: step.title }));
@@ -50,6 +67,8 @@ console.log(
     steps,
     consensus: ok.data.consensus,
     discordances: ok.data.discordances,
+    unknowns: ok.data.unknowns,
+    read: { consensus: agreed.data.consensus, first: agreed.data.next_steps[0]?.code },
     disclaimer: ok.data.disclaimer,
     spanish: {
       contentLanguage: spanish.response.headers.get("content-language"),

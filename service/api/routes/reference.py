@@ -9,12 +9,13 @@ from service.core.models import (
     CancerTypesResponse,
     CatalogResponse,
     CatalogStep,
-    Resource,
     RuleEntry,
     RulesResponse,
 )
+from service.core.phrasing import fill_values
 from service.core.ranking import resources_for
 from service.core.recommender import Recommender
+from service.core.wording import cancer_phrases, cancer_type_pages, fill
 
 router = APIRouter(prefix="/v1", tags=["reference"])
 
@@ -42,16 +43,22 @@ async def list_next_steps(
     catalog = recommender.catalog
     text = catalog.texts[_language(response, accept_language, recommender)]
     steps = []
+    # Generic words: "your type of cancer", and the doctors of any number of opinions.
+    doctors = {"doctors": text.phrases.doctors["many"]}
     for code in catalog.step_codes:
         words = text.steps[code]
-        name = text.cancer_types["other"]
+        name = cancer_phrases(text, ["other"])
+
+        def generic(template: str) -> str:
+            return fill_values(fill(template, name), doctors)  # noqa: B023 - used at once
+
         steps.append(
             CatalogStep(
                 code=code,
-                title=words.title.replace("{cancer}", name),
-                summary=words.summary.replace("{cancer}", name),
-                details=words.details.replace("{cancer}", name),
-                questions_to_ask=[q.replace("{cancer}", name) for q in words.questions],
+                title=generic(words.title),
+                summary=generic(words.summary),
+                details=generic(words.details),
+                questions_to_ask=[generic(q) for q in words.questions],
                 resources=resources_for(code, catalog, text, []),
             )
         )
@@ -74,13 +81,16 @@ async def list_cancer_types(
     catalog = recommender.catalog
     text = catalog.texts[_language(response, accept_language, recommender)]
     entries = []
-    for code, pages in catalog.cancer_types.items():
-        name = text.cancer_types[code]
-        resources = [
-            Resource(title=text.resources[f"page_{kind}"].replace("{cancer}", name), url=url)
-            for kind, url in pages.items()
-        ]
-        entries.append(CancerTypeEntry(code=code, name=name, resources=resources))
+    for code in catalog.cancer_types:
+        resources = cancer_type_pages(catalog, text, [code])
+        entries.append(
+            CancerTypeEntry(
+                code=code,
+                name=text.cancer_types[code],
+                parent=catalog.cancer_types[code].parent,
+                resources=resources,
+            )
+        )
     return CancerTypesResponse(cancer_types=entries)
 
 

@@ -99,7 +99,7 @@ def test_one_card_per_next_step_in_rank_order(client: httpx.Client) -> None:
 
 def test_time_sensitive_cards_are_warnings(client: httpx.Client) -> None:
     cards = client.post(CALL, json=hook_call({"time_sensitive": True})).json()["cards"]
-    assert cards[0]["summary"] == "Ask if it is safe to wait"
+    assert cards[0]["summary"] == "Ask if it is safe to take time to decide"
     assert {c["indicator"] for c in cards} == {"warning"}
 
 

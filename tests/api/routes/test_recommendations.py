@@ -42,7 +42,9 @@ def test_every_answer_carries_the_disclaimer_and_ruleset(client: httpx.Client) -
 
 def test_reasons_name_every_rule_that_placed_or_moved_a_step(client: httpx.Client) -> None:
     body = recommend(
-        client, opinions=[opinion(), opinion(modalities=("chemotherapy",))], completed_steps=["joint_review"]
+        client,
+        opinions=[opinion(tumor_focus="none"), opinion(modalities=("chemotherapy",), tumor_focus="none")],
+        completed_steps=["joint_review"],
     )
     third = step(body, "third_specialist")
     assert [r["rule"] for r in third["reasons"]] == [
@@ -54,7 +56,13 @@ def test_reasons_name_every_rule_that_placed_or_moved_a_step(client: httpx.Clien
 
 
 def test_missing_specialist_text_names_the_cancer_type(client: httpx.Client) -> None:
-    body = recommend(client, opinions=[opinion("sarcoma"), opinion("sarcoma", modalities=("radiation",))])
+    body = recommend(
+        client,
+        opinions=[
+            opinion("sarcoma", tumor_focus="none"),
+            opinion("sarcoma", modalities=("radiation",), tumor_focus="none"),
+        ],
+    )
     third = step(body, "third_specialist")
     assert "sarcoma" in third["title"]
     assert any(
@@ -65,7 +73,9 @@ def test_missing_specialist_text_names_the_cancer_type(client: httpx.Client) -> 
 
 
 def test_missing_specialist_reason_names_only_the_uncovered_type(client: httpx.Client) -> None:
-    body = recommend(client, opinions=[opinion("breast", tumor_focus="breast"), opinion("lymphoma")])
+    body = recommend(
+        client, opinions=[opinion("breast", tumor_focus="breast"), opinion("lymphoma", tumor_focus="none")]
+    )
     reason = next(
         r
         for r in step(body, "third_specialist")["reasons"]
@@ -129,3 +139,48 @@ def test_a_treatment_kind_given_twice_is_refused(client: httpx.Client) -> None:
             "reason": "Value error, each treatment kind may appear only once",
         }
     ]
+
+
+def test_a_stage_in_another_form_is_refused_listing_the_accepted_forms(client: httpx.Client) -> None:
+    body = {"opinions": [opinion(stage="stage-zz9"), opinion()]}
+    response = client.post("/v1/recommendations", json=body)
+    assert response.status_code == 422
+    errors = {e["field"]: e["reason"] for e in response.json()["errors"]}
+    reason = errors["opinions[0].diagnosis.stage"]
+    assert "0is" in reason and "IIB" in reason and "any letter case" in reason
+    assert "zz9" not in response.text  # the value is never echoed
+
+
+def test_a_kind_named_only_in_the_sequence_counts_as_proposed(client: httpx.Client) -> None:
+    first = opinion(modalities=("surgery",))
+    first["treatment"]["sequence"] = ["surgery", "radiation"]
+    second = opinion(modalities=("surgery", "radiation"))
+    body = recommend(client, opinions=[first, second])
+    assert body["consensus"] == "agree"  # both propose surgery and radiation
+
+
+def test_the_medicare_page_is_linked_only_for_people_on_medicare(client: httpx.Client) -> None:
+    opinions = [opinion(), opinion(modalities=("radiation",))]
+    medicare = "https://www.medicare.gov/coverage/second-surgical-opinions"
+    for coverage, linked in (("medicare", True), ("private", False), (None, False)):
+        extra = {"coverage": coverage} if coverage else {}
+        body = recommend(client, opinions=opinions, **extra)
+        urls = [r["url"] for s in body["next_steps"] for r in s["resources"]]
+        assert (medicare in urls) is linked, coverage
+        assert "check_coverage" in [s["code"] for s in body["next_steps"]]
+
+
+def test_a_tumor_focus_is_a_cancer_type_or_none(client: httpx.Client) -> None:
+    known = recommend(client, opinions=[opinion(tumor_focus="none"), opinion(tumor_focus="breast")])
+    assert known["next_steps"]
+    bad = opinion()
+    bad["clinician"]["tumor_focus"] = "astrology"
+    response = client.post("/v1/recommendations", json={"opinions": [bad, opinion()]})
+    assert response.status_code == 422
+    assert response.json()["errors"] == [
+        {
+            "field": "opinions[0].clinician.tumor_focus",
+            "reason": "must be a cancer-type code (GET /v1/cancer-types) or 'none'",
+        }
+    ]
+    assert "astrology" not in response.text

@@ -39,6 +39,24 @@ def test_cancer_types_list_the_required_codes_with_names(client: httpx.Client) -
     assert all(t["name"] for t in types)
     breast = next(t for t in types if t["code"] == "breast")
     assert any("cancer.gov" in r["url"] for r in breast["resources"])
+    parents = {t["code"]: t["parent"] for t in types}
+    assert parents["cll"] == "leukemia" and parents["colon"] == "colorectal"
+    assert parents["leukemia"] is None and parents["breast"] is None
+
+
+def test_spanish_cancer_types_link_spanish_pages_and_mark_english_ones(client: httpx.Client) -> None:
+    types = client.get("/v1/cancer-types", headers={"Accept-Language": "es"}).json()["cancer_types"]
+    by_code = {t["code"]: t for t in types}
+    assert by_code["breast"]["name"] == "cáncer de mama"
+    lung = by_code["lung"]["resources"]
+    assert any("/espanol/" in r["url"] and "(en inglés)" not in r["title"] for r in lung)
+    for entry in types:
+        for resource in entry["resources"]:
+            in_spanish = "/espanol/" in resource["url"] or "/es/" in resource["url"]
+            assert resource["title"].endswith("(en inglés)") != in_spanish, resource
+    # A family without pages of its own lists its subtypes' pages.
+    sarcoma = {r["url"] for r in by_code["sarcoma"]["resources"]}
+    assert sarcoma == {r["url"] for c in ("soft_tissue", "bone") for r in by_code[c]["resources"]}
 
 
 def test_catalog_lists_every_step_with_text(client: httpx.Client) -> None:

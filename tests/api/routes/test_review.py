@@ -16,17 +16,25 @@ def test_every_loaded_rule_is_explained_with_its_reasons_and_scenarios(client: h
     rules = {rule["id"]: rule for rule in body["rules"]}
     assert list(rules) == loaded
     assert all(rule["text"].startswith("When ") and " → " in rule["text"] for rule in rules.values())
-    assert rules["diagnosis_differs"]["text"] == (
-        "When two opinions have different cancer types → note that the diagnosis differs"
-    )
+    diagnosis = rules["diagnosis_differs"]["text"]
+    assert "the first opinion's family" in diagnosis  # a type and its own subtype never differ (issue 11)
+    assert diagnosis.endswith("→ note that the diagnosis differs")
     joint = rules["differ_joint_review"]
-    assert joint["text"].startswith("When the opinions differ → recommend “Go back to your first doctor")
+    assert joint["text"].startswith("When the opinions differ → recommend “Ask your doctors to review")
     assert set(joint["reasons"]) == {"en", "es"}
-    assert joint["reasons"]["es"].startswith("Las opiniones de sus médicos son distintas")
+    assert joint["reasons"]["es"].endswith("Hablarlo juntos suele ser la forma más rápida de aclararlo.")
+    assert rules["consensus_uncertain"]["text"].endswith(
+        "conclude that the opinions may or may not agree (something could not be compared)"
+    )
     assert rules["diagnosis_differs"]["reasons"] == {}  # a derive rule gives patients no reason
     covering = {(s["file"], s["name"]) for s in rules["diagnosis_differs_pathology_review"]["scenarios"]}
-    assert ("differ.yaml", "the diagnosis differs - ask about a second look at samples and scans") in covering
-    assert all(s["file"] != "agree.yaml" for s in joint["scenarios"])  # agreeing cases fire no "differ" rule
+    assert (
+        "30-differ.yaml",
+        "the diagnosis differs - pathology review right after the joint review",
+    ) in covering
+    assert all(
+        s["file"] != "10-agree.yaml" for s in joint["scenarios"]
+    )  # agreeing cases fire no "differ" rule
 
 
 def test_the_scenarios_are_every_case_of_every_file(client: httpx.Client) -> None:
