@@ -53,7 +53,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.rules = RuleBook.load(settings.rules_dir, ENGINE_SECONDS.time)  # swapped whole
-    app.state.fhir = FhirReader.load(settings.rules_dir, settings.max_fhir_entries)
+    app.state.fhir = FhirReader.load(settings.rules_dir, app.state.rules.catalog, settings.max_fhir_entries)
     app.state.clinician_voice = ClinicianVoice.load(settings.rules_dir, app.state.rules.catalog)
     app.state.handout_labels = load_labels(settings.rules_dir, set(app.state.rules.catalog.texts))
     app.state.decisions = DecisionLog.from_settings(settings) if settings.decision_store == "on" else None

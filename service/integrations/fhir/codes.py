@@ -25,8 +25,20 @@ def one(values: Iterable[str | None]) -> str | None:
     return known.pop() if len(known) == 1 else None
 
 
+def most_specific(targets: Iterable[DiagnosisTarget]) -> DiagnosisTarget | None:
+    """One family: its one subtype named, or the family itself when none or two subtypes are named
+    (AML and CML both say leukemia). Two families: None."""
+    found = set(targets)
+    families = {t.family for t in found}
+    if len(families) != 1:
+        return None
+    family = families.pop()
+    code = one(t.code for t in found if t.is_subtype)
+    return DiagnosisTarget(code or family, family)
+
+
 def diagnosis(mapping: FhirMapping, concept: CodeableConcept | None) -> DiagnosisTarget | None:
-    """The cancer type (and subtype) the codes name; None when none is listed or they disagree."""
+    """The most specific cancer type the codes name; None when none is listed or they disagree."""
     found: set[DiagnosisTarget] = set()
     for system, code in codings(concept):
         if system == ICD10CM:
@@ -37,10 +49,7 @@ def diagnosis(mapping: FhirMapping, concept: CodeableConcept | None) -> Diagnosi
             target = None
         if target is not None:
             found.add(target)
-    types = {t.cancer_type for t in found}
-    if len(types) != 1:
-        return None
-    return DiagnosisTarget(types.pop(), one(t.subtype for t in found))
+    return most_specific(found)
 
 
 def _longest_prefix(table: dict[str, DiagnosisTarget], code: str) -> DiagnosisTarget | None:
@@ -68,7 +77,8 @@ def stage(mapping: FhirMapping, concept: CodeableConcept | None) -> str | None:
 
 
 def stage_text(mapping: FhirMapping, text: str) -> str | None:
-    """ "Stage IIB", "AJCC stage 2b", "IIIC (qualifier value)" -> the label; anything else -> None."""
+    """ "Stage IIB", "AJCC stage 2b", "IIIC1 (qualifier value)", "stage 0is" -> the label; anything
+    else -> None."""
     rules = mapping.stage_text
     words = " ".join(text.lower().split())
     for suffix in rules.suffixes:
@@ -77,13 +87,18 @@ def stage_text(mapping: FhirMapping, text: str) -> str | None:
         if words.startswith(prefix + " "):
             words = words[len(prefix) + 1 :]
             break
-    match = re.fullmatch(r"(iv|i{1,3}|[0-4])([a-z]?)", words)
+    match = re.fullmatch(r"(iv|i{1,3}|[0-4])([a-z]*)([0-9]?)", words)
     if match is None:
         return None
-    group, letter = rules.groups.get(match.group(1)), match.group(2).upper()
-    if group is None or (letter and (letter not in rules.letters or group == "0")):
+    group, sub_stage, number = rules.groups.get(match.group(1)), match.group(2), match.group(3)
+    if group == "0":  # 0, 0a, 0is: no sub-stage number
+        return group + sub_stage if sub_stage in rules.zero_forms and not number else None
+    letter = sub_stage.upper()
+    if group is None or len(letter) > 1 or (letter and letter not in rules.letters):
         return None
-    return group + letter
+    if number and (not letter or number not in rules.numbers):
+        return None
+    return group + letter + number
 
 
 def treatment(mapping: FhirMapping, concept: CodeableConcept | None, medication: bool) -> str | None:

@@ -1,7 +1,7 @@
 """Derived opinions -> the request contract. A value the contract does not accept (yet) is unknown.
 
-The contract models decide, so new cancer types, sub-stages, subtypes or `sequence` are taken as
-soon as service/core/models.py accepts them, with no change here.
+The contract models decide (checked against the rule book's codes), so a cancer type or stage the
+loaded rules do not name stays unknown rather than becoming another value.
 """
 
 from __future__ import annotations
@@ -63,7 +63,7 @@ def opinion(derived: DerivedOpinion) -> Opinion | Incomplete:
         "clinician": _fields(Clinician, {"specialty": derived.specialty}),
         "diagnosis": _fields(
             Diagnosis,
-            {"cancer_type": derived.cancer_type, "subtype": derived.subtype, "stage": derived.stage},
+            {"cancer_type": derived.cancer_type, "stage": derived.stage},
         ),
     }
     if "modalities" in treatment:

@@ -8,6 +8,7 @@ from typing import Any
 
 import yaml
 
+from service.core.catalog import Catalog
 from service.core.exceptions import RuleFileError
 
 SNOMED = "http://snomed.info/sct"
@@ -21,8 +22,14 @@ STAGE_KINDS = ("pathologic", "clinical", "other")
 
 @dataclass(frozen=True)
 class DiagnosisTarget:
-    cancer_type: str
-    subtype: str | None
+    """A catalog cancer-type code (the most specific one a FHIR code names) and its family."""
+
+    code: str
+    family: str  # the code itself, or its parent when it is a subtype (colon -> colorectal)
+
+    @property
+    def is_subtype(self) -> bool:
+        return self.code != self.family
 
 
 @dataclass(frozen=True)
@@ -31,6 +38,8 @@ class StageText:
     suffixes: tuple[str, ...]
     groups: dict[str, str]
     letters: tuple[str, ...]
+    numbers: tuple[str, ...]  # after a letter: IIIC1
+    zero_forms: tuple[str, ...]  # what may follow stage 0: "", "a", "is"
 
 
 @dataclass(frozen=True)
@@ -77,17 +86,20 @@ def _strings(data: dict[str, Any], key: str, file: str) -> dict[str, str]:
     return table
 
 
-def _diagnoses(data: dict[str, Any], key: str) -> dict[str, DiagnosisTarget]:
+def _diagnoses(data: dict[str, Any], key: str, catalog: Catalog) -> dict[str, DiagnosisTarget]:
     out = {}
     for code, target in _table(data, key, "diagnoses.yaml").items():
-        if not isinstance(target, dict) or not isinstance(target.get("type"), str):
-            raise RuleFileError("fhir/diagnoses.yaml", f"{key}.{code}", "needs a type", kind="entry")
-        out[code.upper()] = DiagnosisTarget(target["type"], target.get("subtype"))
+        info = catalog.cancer_types.get(target) if isinstance(target, str) else None
+        if info is None or info.code == "other":
+            reason = "must map to a cancer type of the catalog"
+            raise RuleFileError("fhir/diagnoses.yaml", f"{key}.{code}", reason, kind="entry")
+        out[code.upper()] = DiagnosisTarget(info.code, info.family)
     return out
 
 
-def load_mapping(rules_dir: Path) -> FhirMapping:
-    """Read rules_dir/fhir/*.yaml; raises RuleFileError naming the file and entry."""
+def load_mapping(rules_dir: Path, catalog: Catalog) -> FhirMapping:
+    """Read rules_dir/fhir/*.yaml; raises RuleFileError naming the file and entry. Diagnosis codes
+    must be cancer types of `catalog`, which also gives each subtype its family."""
     directory = rules_dir / "fhir"
     diagnoses = _read(directory, "diagnoses.yaml")
     stages = _read(directory, "stages.yaml")
@@ -102,8 +114,8 @@ def load_mapping(rules_dir: Path) -> FhirMapping:
         raise RuleFileError("fhir/stages.yaml", "observation_codes", "unknown stage kind", kind="entry")
     text = _table(stages, "text", "stages.yaml")
     return FhirMapping(
-        icd10cm=_diagnoses(diagnoses, "icd10cm"),
-        snomed_diagnoses=_diagnoses(diagnoses, "snomed"),
+        icd10cm=_diagnoses(diagnoses, "icd10cm", catalog),
+        snomed_diagnoses=_diagnoses(diagnoses, "snomed", catalog),
         stage_observations=observation_codes,
         snomed_stages=_strings(stages, "snomed", "stages.yaml"),
         stage_label_systems=frozenset(stages.get("label_systems") or ()),
@@ -112,6 +124,8 @@ def load_mapping(rules_dir: Path) -> FhirMapping:
             suffixes=tuple(text["suffixes"]),
             groups={str(k): str(v) for k, v in text["groups"].items()},
             letters=tuple(text["letters"]),
+            numbers=tuple(str(n) for n in text["numbers"]),
+            zero_forms=tuple(str(z) for z in text["zero_forms"]),
         ),
         profiles=_strings(treatments, "profiles", "treatments.yaml"),
         procedures=_strings(treatments, "procedures", "treatments.yaml"),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from service.integrations.fhir.codes import one
+from service.integrations.fhir.codes import most_specific, one
 from service.integrations.fhir.evidence import Clinician, Evidence, Step
 from service.integrations.fhir.mapping import STAGE_KINDS
 
@@ -15,8 +15,7 @@ class DerivedOpinion:
 
     clinician: str
     specialty: str | None
-    cancer_type: str | None
-    subtype: str | None
+    cancer_type: str | None  # the most specific catalog code known, e.g. aml rather than leukemia
     stage: str | None
     modalities: tuple[str, ...] | None  # None: no treatment, or one we could not map
     sequence: tuple[str, ...] | None  # the order of modalities, where dates or a plan's order show it
@@ -66,17 +65,14 @@ def derive(evidence: Evidence, specialties: dict[str, list[str | None]]) -> list
     )
     opinions = []
     for clinician in ordered:
-        types = {d.cancer_type for d in clinician.diagnoses}
-        cancer_type = types.pop() if len(types) == 1 else None
-        subtype = one(d.subtype for d in clinician.diagnoses) if cancer_type else None
+        diagnosis = most_specific(clinician.diagnoses)
         modalities = _modalities(clinician.steps)
         roles = specialties.get(clinician.ref, [])
         opinions.append(
             DerivedOpinion(
                 clinician=clinician.ref,
                 specialty=one(roles),
-                cancer_type=cancer_type,
-                subtype=subtype,
+                cancer_type=diagnosis.code if diagnosis else None,
                 stage=_stage(clinician),
                 modalities=modalities,
                 sequence=_sequence(clinician.steps, modalities),

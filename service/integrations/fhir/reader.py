@@ -7,6 +7,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
+from service.core.catalog import Catalog
 from service.core.fhir_report import DerivedOpinionEntry, FhirReport, IgnoredResource, UsedResource
 from service.core.models import RecommendationRequest
 from service.core.rulebook import RuleBook
@@ -36,8 +37,8 @@ class FhirReader:
     max_entries: int = bundle.MAX_ENTRIES
 
     @classmethod
-    def load(cls, rules_dir: Path, max_entries: int = bundle.MAX_ENTRIES) -> FhirReader:
-        return cls(load_mapping(rules_dir), max_entries)
+    def load(cls, rules_dir: Path, catalog: Catalog, max_entries: int = bundle.MAX_ENTRIES) -> FhirReader:
+        return cls(load_mapping(rules_dir, catalog), max_entries)
 
     def read_bundle(self, body: bytes, rules: RuleBook) -> Comparison:
         return self.compare(bundle.parse_bundle(body, self.max_entries), rules)

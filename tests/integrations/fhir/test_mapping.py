@@ -9,13 +9,16 @@ import pytest
 
 from service.config import get_settings
 from service.core.exceptions import RuleFileError
+from service.core.models import Opinion
+from service.core.rulebook import RuleBook
 from service.integrations.fhir import bundle as fhir_bundle
-from service.integrations.fhir import evidence, opinions
+from service.integrations.fhir import contract, evidence, opinions
 from service.integrations.fhir.mapping import NUCC, SNOMED, load_mapping
 from service.integrations.fhir.references import Index
 from tests.integrations.fhir import bundles as b
 
-MAPPING = load_mapping(get_settings().rules_dir)
+RULES = RuleBook.load(get_settings().rules_dir)
+MAPPING = load_mapping(get_settings().rules_dir, RULES.catalog)
 DOCTOR = "Practitioner/doc"
 
 
@@ -30,33 +33,53 @@ def icd_example(prefix: str) -> str:
     return prefix if "." in prefix else prefix + ".9"
 
 
+def sent_cancer_type(condition: dict[str, Any]) -> str:
+    """The cancer type a diagnosis-only read (no treatment) sends in the request contract."""
+    got = one_opinion(condition, b.role("r", DOCTOR, NUCC, "207RH0003X"))
+    assert got is not None
+    with RULES.vocabulary.bound():
+        fitted = contract.opinion(got)
+    assert isinstance(fitted, Opinion) and fitted.treatment is None
+    return str(fitted.diagnosis.cancer_type)
+
+
 @pytest.mark.parametrize(("prefix", "target"), sorted(MAPPING.icd10cm.items()))
-def test_every_icd10cm_entry(prefix: str, target: Any) -> None:
-    got = one_opinion(b.condition("c", DOCTOR, b.ICD, icd_example(prefix)))
-    assert got is not None and (got.cancer_type, got.subtype) == (target.cancer_type, target.subtype)
+def test_every_icd10cm_entry_reaches_the_contract_as_its_catalog_code(prefix: str, target: Any) -> None:
+    condition = b.condition("c", DOCTOR, b.ICD, icd_example(prefix))
+    assert sent_cancer_type(condition) == target.code
+    assert RULES.catalog.cancer_types[target.code].family == target.family
 
 
 @pytest.mark.parametrize(("code", "target"), sorted(MAPPING.snomed_diagnoses.items()))
-def test_every_snomed_diagnosis_entry(code: str, target: Any) -> None:
-    got = one_opinion(b.condition("c", DOCTOR, SNOMED, code))
-    assert got is not None and (got.cancer_type, got.subtype) == (target.cancer_type, target.subtype)
+def test_every_snomed_diagnosis_entry_reaches_the_contract(code: str, target: Any) -> None:
+    assert sent_cancer_type(b.condition("c", DOCTOR, SNOMED, code)) == target.code
+
+
+def test_one_clinicians_family_and_subtype_give_the_subtype_two_subtypes_give_the_family() -> None:
+    lung = b.condition("c1", DOCTOR, SNOMED, "363358000")
+    nsclc = b.condition("c2", DOCTOR, SNOMED, "254637007")
+    sclc = b.condition("c3", DOCTOR, SNOMED, "254632001")
+    assert (got := one_opinion(lung, nsclc)) is not None and got.cancer_type == "non_small_cell"
+    assert (got := one_opinion(nsclc, sclc)) is not None and got.cancer_type == "lung"
+    breast = b.condition("c4", DOCTOR, b.ICD, "C50.9")
+    assert (got := one_opinion(lung, breast)) is not None and got.cancer_type is None
 
 
 @pytest.mark.parametrize(
     ("system", "code", "expected"),
     [
-        (b.ICD, "C92.00", ("leukemia", "aml")),  # the longest prefix wins over C92
-        (b.ICD, "C92.90", ("leukemia", None)),
-        (b.ICD, "c50.912", ("breast", None)),
+        (b.ICD, "C92.00", "aml"),  # the longest prefix wins over C92
+        (b.ICD, "C92.90", "leukemia"),
+        (b.ICD, "c50.912", "breast"),
         (b.ICD, "C22.1", None),  # intrahepatic bile duct: not liver cancer
         (b.ICD, "C79.31", None),  # secondary, in the brain: not a brain cancer
         (SNOMED, "94225005", None),  # secondary malignant neoplasm of brain
         ("http://example.org/local-codes", "C50", None),
     ],
 )
-def test_hand_checked_diagnoses(system: str, code: str, expected: tuple[str, str | None] | None) -> None:
+def test_hand_checked_diagnoses(system: str, code: str, expected: str | None) -> None:
     got = one_opinion(b.condition("c", DOCTOR, system, code))
-    assert (None if got is None else (got.cancer_type, got.subtype)) == expected
+    assert (None if got is None else got.cancer_type) == expected
 
 
 @pytest.mark.parametrize(("code", "label"), sorted(MAPPING.snomed_stages.items()))
@@ -181,6 +204,9 @@ def test_a_broken_mapping_file_stops_start_up(tmp_path: Any) -> None:
     for name in ("diagnoses", "stages", "treatments", "specialties"):
         source = get_settings().rules_dir / "fhir" / f"{name}.yaml"
         (tmp_path / "fhir" / f"{name}.yaml").write_bytes(source.read_bytes())
-    (tmp_path / "fhir" / "diagnoses.yaml").write_text("icd10cm:\n  C50: {subtype: colon}\nsnomed: {}\n")
-    with pytest.raises(RuleFileError, match="needs a type"):
-        load_mapping(tmp_path)
+    (tmp_path / "fhir" / "diagnoses.yaml").write_text("icd10cm:\n  C50: {type: breast}\nsnomed: {}\n")
+    with pytest.raises(RuleFileError, match="must map to a cancer type of the catalog"):
+        load_mapping(tmp_path, RULES.catalog)
+    (tmp_path / "fhir" / "diagnoses.yaml").write_text("icd10cm:\n  C22.1: bile_duct\nsnomed: {}\n")
+    with pytest.raises(RuleFileError, match=r"icd10cm\.C22\.1"):
+        load_mapping(tmp_path, RULES.catalog)

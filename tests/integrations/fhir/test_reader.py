@@ -9,7 +9,6 @@ from typing import Any
 import pytest
 
 from service.config import get_settings
-from service.core.models import Diagnosis
 from service.core.rulebook import RuleBook
 from service.integrations.fhir import bundle as fhir_bundle
 from service.integrations.fhir import evidence, opinions
@@ -18,8 +17,8 @@ from service.integrations.fhir.reader import FhirReader, TooFewOpinions
 from service.integrations.fhir.references import Index
 from tests.integrations.fhir import bundles as b
 
-READER = FhirReader.load(get_settings().rules_dir)
 RULES = RuleBook.load(get_settings().rules_dir)
+READER = FhirReader.load(get_settings().rules_dir, RULES.catalog)
 
 
 def derived(data: dict[str, Any], patient_id: str | None = None) -> list[opinions.DerivedOpinion]:
@@ -31,7 +30,7 @@ def derived(data: dict[str, Any], patient_id: str | None = None) -> list[opinion
 def test_hl7_mcode_example_gives_owens_opinion_with_sub_stage_order_and_intent() -> None:
     owen, kyle = derived(b.jenny())
     assert owen.clinician == b.OWEN
-    assert (owen.cancer_type, owen.subtype) == ("breast", None)
+    assert owen.cancer_type == "breast"
     assert owen.stage == "IIB"  # pathologic IIB wins over the summary's IIIC
     assert owen.modalities == ("surgery", "chemotherapy", "hormone_therapy")
     assert owen.sequence == ("surgery", "chemotherapy", "hormone_therapy")
@@ -63,6 +62,7 @@ def test_hl7_example_alone_is_too_few_opinions_and_says_what_is_missing() -> Non
 def test_second_opinion_bundle_compares_two_clinicians_oldest_first() -> None:
     comparison = READER.read_bundle(json.dumps(b.second_opinion()).encode(), RULES)
     first, second = comparison.request.opinions
+    assert first.treatment is not None and second.treatment is not None
     assert first.clinician.specialty.value == "medical_oncology"
     assert [m.value for m in first.treatment.modalities] == ["surgery", "chemotherapy", "hormone_therapy"]
     assert first.treatment.intent is not None and first.treatment.intent.value == "curative"
@@ -75,17 +75,16 @@ def test_second_opinion_bundle_compares_two_clinicians_oldest_first() -> None:
     assert statuses[b.RIVERA][0] == "compared"
 
 
-def test_sub_stages_and_subtypes_reach_the_contract_only_when_it_names_them() -> None:
-    """Before issue 11 lands, IIB and IIIC are unknown (never their group II / III); after, they pass."""
+def test_sub_stages_reach_the_contract_as_sub_stages_and_nothing_is_guessed() -> None:
+    """IIB and IIIC are sent as they are (never cut to II / III); what FHIR does not say stays omitted."""
     comparison = READER.read_bundle(json.dumps(b.second_opinion()).encode(), RULES)
     owen, rivera = comparison.request.opinions
-    stages = {s.value for s in Diagnosis.model_fields["stage"].annotation.__args__[0]}  # type: ignore[union-attr]
-    assert (owen.diagnosis.stage.value if owen.diagnosis.stage else None) == (
-        "IIB" if "IIB" in stages else None
-    )
-    assert (rivera.diagnosis.stage.value if rivera.diagnosis.stage else None) == (
-        "IIIC" if "IIIC" in stages else None
-    )
+    assert (owen.diagnosis.stage, rivera.diagnosis.stage) == ("IIB", "IIIC")
+    sent = comparison.request.model_dump(exclude_unset=True)
+    for facts in ("records_shared", "tumor_board_reviewed", "treatment_started", "coverage"):
+        assert facts not in sent
+    for opinion in sent["opinions"]:
+        assert "tumor_focus" not in opinion["clinician"] and "explained_reasoning" not in opinion
 
 
 def test_plan_order_gives_the_sequence_when_there_are_no_dates() -> None:
@@ -102,7 +101,14 @@ def test_plan_order_gives_the_sequence_when_there_are_no_dates() -> None:
         ("American Joint Committee on Cancer stage IIIC (qualifier value)", "IIIC"),
         ("IV", "IV"),
         ("stage 0", "0"),
-        ("Stage 0A", None),  # no lettered stage 0
+        ("Stage 0A", "0a"),
+        ("stage 0is", "0is"),
+        ("Stage IIIC1", "IIIC1"),
+        ("AJCC stage 1a2", "IA2"),
+        ("Stage 0B", None),
+        ("Stage II1", None),  # a number only after a letter
+        ("Stage IIC4", None),
+        ("Stage IIAB", None),
         ("Stage IID", None),
         ("T2N0M0", None),
         ("stage II or III", None),
@@ -140,7 +146,7 @@ def test_resources_of_another_patient_or_entered_in_error_are_ignored() -> None:
     found = evidence.collect(READER.mapping, resources)
     assert ("Condition/other-dx", "other_patient") in found.ignored
     assert ("Condition/wrong-dx", "not_current") in found.ignored
-    assert found.clinicians[b.OWEN].diagnoses[0].cancer_type == "breast"
+    assert found.clinicians[b.OWEN].diagnoses[0].code == "breast"
 
 
 def test_a_condition_without_asserter_is_no_ones_opinion() -> None:
@@ -200,8 +206,9 @@ def test_fixture_is_the_transcribed_hl7_example() -> None:
     assert Path(b.JENNY).with_name("README.md").read_text().count("CC0-1.0") == 1
 
 
-def test_subtypes_and_new_types_reach_the_contract_only_when_it_names_them() -> None:
-    """AML (ICD-10-CM C92.0) and liver cancer (C22.0): leukemia and its subtype, or unknown, per contract."""
+def test_subtypes_and_new_types_reach_the_contract_as_catalog_codes() -> None:
+    """AML (ICD-10-CM C92.0) is sent as aml, liver cancer (C22.0) as liver; diagnosis-only reads (a
+    pathologist's, a radiologist's: no treatment) are opinions without treatment."""
     doctors = [f"Practitioner/d{n}" for n in (1, 2)]
     resources: list[dict[str, Any]] = [{"resourceType": "Patient", "id": "cancer-patient-jenny-m"}]
     for n, (doctor, code) in enumerate(zip(doctors, ("C92.00", "C22.0"), strict=True)):
@@ -211,14 +218,10 @@ def test_subtypes_and_new_types_reach_the_contract_only_when_it_names_them() -> 
             b.condition(f"c{n}", doctor, b.ICD, code),
             b.careplan(f"p{n}", doctor, "367336001"),
         ]
-    types = set(RULES.catalog.cancer_types)
-    if "liver" not in types:
-        with pytest.raises(TooFewOpinions) as caught:
-            READER.read_bundle(json.dumps(b.bundle(*resources)).encode(), RULES)
-        missing = {o.clinician: o.missing for o in caught.value.report.opinions}
-        assert missing[doctors[1]] == ["diagnosis.cancer_type"]  # liver is unknown, not "other"
-        return
     comparison = READER.read_bundle(json.dumps(b.bundle(*resources)).encode(), RULES)
-    first = comparison.request.opinions[0].diagnosis
-    assert first.cancer_type == "leukemia"
-    assert getattr(first, "subtype", "aml") == "aml"
+    aml, liver = comparison.request.opinions
+    assert (aml.diagnosis.cancer_type, liver.diagnosis.cancer_type) == ("aml", "liver")
+    assert aml.treatment is not None and liver.treatment is not None
+    resources = [r for r in resources if r["resourceType"] != "CarePlan"]  # the same reads, diagnosis only
+    reads = READER.read_bundle(json.dumps(b.bundle(*resources)).encode(), RULES).request.opinions
+    assert [(o.diagnosis.cancer_type, o.treatment) for o in reads] == [("aml", None), ("liver", None)]
