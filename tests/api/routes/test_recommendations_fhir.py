@@ -28,13 +28,17 @@ SAME_AS_JSON = {
     "opinions": [
         {
             "clinician": {"specialty": "medical_oncology"},
-            "diagnosis": {"cancer_type": "breast"},
-            "treatment": {"modalities": ["surgery", "chemotherapy", "hormone_therapy"], "intent": "curative"},
+            "diagnosis": {"cancer_type": "breast", "stage": "IIB"},
+            "treatment": {
+                "modalities": ["surgery", "chemotherapy", "hormone_therapy"],
+                "sequence": ["surgery", "chemotherapy", "hormone_therapy"],
+                "intent": "curative",
+            },
         },
         {
             "clinician": {"specialty": "surgical_oncology"},
-            "diagnosis": {"cancer_type": "breast"},
-            "treatment": {"modalities": ["chemotherapy", "surgery"]},
+            "diagnosis": {"cancer_type": "breast", "stage": "IIIC"},
+            "treatment": {"modalities": ["chemotherapy", "surgery"], "sequence": ["chemotherapy", "surgery"]},
         },
     ]
 }
@@ -45,8 +49,11 @@ def test_a_bundle_gets_the_same_ranked_steps_as_the_same_opinions_in_json(client
     assert response.status_code == 200, response.text
     from_fhir = response.json()
     from_json = client.post("/v1/recommendations", json=SAME_AS_JSON).json()
+    sent = [o["opinion"] for o in from_fhir["fhir"]["opinions"] if o["status"] == "compared"]
+    assert sent == SAME_AS_JSON["opinions"]  # equivalent data: what the bundle says, nothing more
     assert ranked(from_fhir) == ranked(from_json)
-    assert from_fhir["discordances"] == from_json["discordances"] == ["treatment"]
+    assert from_fhir["discordances"] == from_json["discordances"]
+    assert from_fhir["unknowns"] == from_json["unknowns"]
     assert from_fhir["decision_id"] != from_json["decision_id"]
     assert "fhir" not in from_json
 
