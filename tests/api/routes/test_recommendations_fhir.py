@@ -23,7 +23,7 @@ def ranked(body: dict[str, Any]) -> list[str]:
     return [s["code"] for s in body["next_steps"]]
 
 
-# The second-opinion bundle, written as our JSON by hand (stages are sub-stages: unknown until issue 11).
+# The second-opinion bundle, written as our JSON by hand: sub-stages and sequences as FHIR gives them.
 SAME_AS_JSON = {
     "opinions": [
         {
@@ -56,6 +56,44 @@ def test_a_bundle_gets_the_same_ranked_steps_as_the_same_opinions_in_json(client
     assert from_fhir["unknowns"] == from_json["unknowns"]
     assert from_fhir["decision_id"] != from_json["decision_id"]
     assert "fhir" not in from_json
+
+
+def diagnosis_only_reads() -> dict[str, Any]:
+    """A pathologist reads colon cancer, pathologic stage IIB; a radiologist reads rectal cancer,
+    clinical stage "AJCC stage 3a"; neither proposes a treatment."""
+    pathologist, radiologist = "Practitioner/path", "Practitioner/rad"
+    nucc = "http://nucc.org/provider-taxonomy"
+    return b.bundle(
+        {"resourceType": "Patient", "id": b.PATIENT.split("/")[1]},
+        b.practitioner("path"),
+        b.role("path-role", pathologist, nucc, "207ZP0102X"),
+        b.condition("path-dx", pathologist, b.ICD, "C18.7"),
+        b.stage_observation("path-stage", pathologist, {"text": "Stage IIB"}, kind="21902-2"),
+        b.practitioner("rad"),
+        b.role("rad-role", radiologist, nucc, "2085R0202X"),
+        b.condition("rad-dx", radiologist, b.ICD, "C20"),
+        b.stage_observation("rad-stage", radiologist, {"text": "AJCC stage 3a"}),
+    )
+
+
+READS_AS_JSON = {
+    "opinions": [
+        {"clinician": {"specialty": "pathology"}, "diagnosis": {"cancer_type": "colon", "stage": "IIB"}},
+        {"clinician": {"specialty": "radiology"}, "diagnosis": {"cancer_type": "rectal", "stage": "IIIA"}},
+    ]
+}
+
+
+def test_diagnosis_only_reads_with_subtypes_and_sub_stages_rank_as_their_json(client: httpx.Client) -> None:
+    response = post_fhir(client, diagnosis_only_reads())
+    assert response.status_code == 200, response.text
+    from_fhir = response.json()
+    sent = [o["opinion"] for o in from_fhir["fhir"]["opinions"]]
+    assert sent == READS_AS_JSON["opinions"]  # no treatment, no guessed focus, reasoning or case facts
+    from_json = client.post("/v1/recommendations", json=READS_AS_JSON).json()
+    assert ranked(from_fhir) == ranked(from_json)
+    assert from_fhir["discordances"] == from_json["discordances"]
+    assert from_fhir["unknowns"] == from_json["unknowns"]
 
 
 def test_the_answer_shows_the_derived_opinions_and_what_was_used_or_ignored(client: httpx.Client) -> None:
