@@ -79,13 +79,16 @@ PREVIOUS: dict[str, dict[str, Any]] = {
 }
 
 
-def readme_bodies() -> list[dict[str, Any]]:
-    """Every `-d '{...}'` body for POST /v1/recommendations in today's README, parsed."""
+def readme_bodies() -> list[tuple[str, dict[str, Any]]]:
+    """Every `-d '{...}'` body for POST /v1/recommendations in today's README, parsed, with the
+    content type its curl sends (JSON unless it names `application/fhir+json`)."""
     text = (ROOT / "README.md").read_text()
     found = []
-    for url, body in re.findall(r"curl -s (\S+)[^\n]*\n(?:[^\n]*\n)*?[^\n]*-d '(\{.*?\})'", text, re.S):
+    pattern = r"curl -s (\S+)([^\n]*\n(?:[^\n]*\n)*?[^\n]*)-d '(\{.*?\})'"
+    for url, headers, body in re.findall(pattern, text, re.S):
         if url.endswith("/v1/recommendations"):
-            found.append(json.loads(body))
+            fhir = "content-type: application/fhir+json" in headers.lower()
+            found.append(("application/fhir+json" if fhir else "application/json", json.loads(body)))
     return found
 
 
@@ -99,6 +102,8 @@ def test_every_request_of_the_previous_readme_still_answers(client: httpx.Client
 def test_every_request_the_readme_shows_answers(client: httpx.Client) -> None:
     bodies = readme_bodies()
     assert len(bodies) >= 3
-    for body in bodies:
-        response = client.post("/v1/recommendations", json=body)
+    for content_type, body in bodies:
+        response = client.post(
+            "/v1/recommendations", content=json.dumps(body), headers={"Content-Type": content_type}
+        )
         assert response.status_code == 200, response.text
