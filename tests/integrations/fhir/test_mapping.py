@@ -210,3 +210,23 @@ def test_a_broken_mapping_file_stops_start_up(tmp_path: Any) -> None:
     (tmp_path / "fhir" / "diagnoses.yaml").write_text("icd10cm:\n  C22.1: bile_duct\nsnomed: {}\n")
     with pytest.raises(RuleFileError, match=r"icd10cm\.C22\.1"):
         load_mapping(tmp_path, RULES.catalog)
+
+
+@pytest.mark.parametrize("prefix", MAPPING.stage_text.prefixes)
+def test_every_stage_text_prefix(prefix: str) -> None:
+    text = f"{prefix.title()} IIB {MAPPING.stage_text.suffixes[0]}"
+    got = one_opinion(b.stage_observation("s", DOCTOR, {"text": text}))
+    assert got is not None and got.stage == "IIB"
+
+
+@pytest.mark.parametrize(("written", "group"), sorted(MAPPING.stage_text.groups.items()))
+def test_every_stage_text_group_letter_and_number(written: str, group: str) -> None:
+    if group == "0":
+        for form in MAPPING.stage_text.zero_forms:
+            got = one_opinion(b.stage_observation("s", DOCTOR, {"text": f"Stage {written}{form}"}))
+            assert got is not None and got.stage == "0" + form
+        return
+    for letter in MAPPING.stage_text.letters:
+        for number in ("", *MAPPING.stage_text.numbers):
+            got = one_opinion(b.stage_observation("s", DOCTOR, {"text": f"stage {written}{letter}{number}"}))
+            assert got is not None and got.stage == group + letter.upper() + number
