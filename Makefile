@@ -14,7 +14,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 export HOST PORT
 
-.PHONY: engine-test-oldest run test lint typecheck unit clean openapi openapi-check browser pdf-libs pdf-tools vendor-docs bench bench-tools container-check bench-store migrate purge
+.PHONY: engine-test-oldest run test lint typecheck unit clean openapi openapi-check browser test-servers pdf-libs pdf-tools vendor-docs bench bench-tools container-check bench-store migrate purge
 
 # uv (pinned, from PyPI) installs the pinned dependencies: a fresh clone is ready in a fraction of pip's time.
 # It is fetched once into .tools/ with the interpreter's pip, else with a bootstrap venv's.
@@ -70,7 +70,7 @@ lint: $(BIN)/.installed
 typecheck: $(BIN)/.installed
 	$(BIN)/mypy
 
-unit: $(BIN)/.installed $(TS)/node_modules/.installed browser pdf-tools
+unit: $(BIN)/.installed $(TS)/node_modules/.installed browser pdf-tools test-servers
 	$(BIN)/pytest
 
 test: lint typecheck openapi-check unit ## the whole suite
@@ -89,6 +89,12 @@ $(TS)/node_modules/.installed: $(TS)/package.json $(TS)/package-lock.json
 	node -e 'process.exit(Number(process.versions.node.split(".")[0]) < 20 ? 1 : 0)' || { echo "node 20 or later is needed"; exit 1; }
 	cd $(TS) && npm ci --no-audit --no-fund --ignore-scripts
 	touch $@
+
+# PostgreSQL and Redis binaries, Debian's packages: the tests start private servers of their own on free ports
+# (tests/support/services.py), so none need be running.
+test-servers:
+	ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 && command -v redis-server >/dev/null || \
+	  (apt-get update && apt-get install -y postgresql redis-server)
 
 # A real browser for the docs-page, review-page and handout tests: Debian's chromium.
 browser:

@@ -55,7 +55,7 @@ def main(argv: list[str]) -> int:
     if "--dev" in argv:
         dev_key()
     from service.auth.clients import ClientsFileError
-    from service.auth.setup import registry
+    from service.auth.setup import UnsafeDeployment, registry, shared_state_check
     from service.config import get_settings
     from service.core.exceptions import RuleFileError
 
@@ -67,8 +67,8 @@ def main(argv: list[str]) -> int:
     # The supervisor itself keeps no metrics; server.serve() prepares the directory for the workers.
     os.environ.pop("PROMETHEUS_MULTIPROC_DIR", None)
     try:
-        registry(settings)
-    except ClientsFileError as exc:
+        shared_state_check(settings, registry(settings))  # its warnings are logged by each worker
+    except (ClientsFileError, UnsafeDeployment) as exc:
         print(f"nextsteps: cannot start: {exc}", file=sys.stderr)
         return 2
     try:

@@ -22,7 +22,7 @@ from service.core.rulebook import RuleBook
 from service.decisions.group_commit import CommitGate
 from service.decisions.null_log import NullLog
 from service.decisions.schemas import RecordedRecommendation
-from service.decisions.service import Answer, DecisionLog
+from service.decisions.service import Answer, DecisionLog, ReplayedAnswer
 from service.web import metrics
 
 P = ParamSpec("P")
@@ -93,6 +93,8 @@ class Answering:
         lang = choose(request.lang, accept_language, rules.catalog.texts)
         recommendation = rules.recommender.recommend(request, lang)
         stored = await self.log.record_async(recommendation, body, client_id, idempotency_key, lang, gate)
+        if isinstance(stored, ReplayedAnswer):  # a request with the same key was recorded in the meantime
+            return _replayed(stored)
         _count(recommendation)
         return Answered(stored.body, stored.lang, recommendation, stored.decision_id)
 

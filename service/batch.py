@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Sequence
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field, ValidationError, WithJsonSchema
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, WithJsonSchema
 from starlette.concurrency import run_in_threadpool
 
 from service.answering import Answered, Answering
@@ -29,23 +29,32 @@ Item = Annotated[Any, WithJsonSchema(ITEM_SCHEMA)]
 
 
 class BatchRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")  # a stray top-level field is refused, not carried
     items: list[Item] = Field(min_length=1, max_length=MAX_ITEMS, description="1 to 1,000 comparisons.")
 
 
 class BatchResult(BaseModel):
     index: int = Field(description="Position of the item in the request, from 0.")
-    status: Literal[200, 422]
+    status: Literal[200, 422] = Field(
+        description="200: answered (`recommendation`); 422: refused (`problem`).",
+        json_schema_extra={"x-enum-varnames": ["ANSWERED", "REFUSED"]},
+    )
     decision_id: uuid.UUID | None = Field(
         default=None, description="Where this item's answer is kept: GET /v1/recommendations/{id}."
     )
-    recommendation: RecommendationResponse | None = None
-    problem: Problem | None = None
+    recommendation: RecommendationResponse | None = Field(
+        default=None, description="The answer, when `status` is 200."
+    )
+    problem: Problem | None = Field(
+        default=None,
+        description="Why the item was refused, when `status` is 422 (fields named from the item).",
+    )
 
 
 class BatchResponse(BaseModel):
-    results: list[BatchResult]
-    answered: int
-    refused: int
+    results: list[BatchResult] = Field(description="One result per item, in the order of the items.")
+    answered: int = Field(description="How many items were answered.")
+    refused: int = Field(description="How many items were refused.")
 
 
 def _refusal(index: int, exc: ValidationError) -> BatchResult:

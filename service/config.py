@@ -23,6 +23,8 @@ class Settings(BaseSettings):
     # A FHIR Bundle (Content-Type application/fhir+json) may be larger than a JSON comparison.
     max_fhir_body_bytes: int = Field(default=10 * 1024 * 1024, ge=1024, le=64 * 1024 * 1024)
     max_fhir_entries: int = Field(default=2000, ge=1, le=20_000)
+    # Batch requests one worker answers at once (each may parse up to MAX_BATCH_BODY_BYTES); one more is 503.
+    max_batches_in_flight: int = Field(default=1, ge=1, le=64)
     log_level: str = Field(default="info", pattern="^(critical|error|warning|info|debug)$")
     workers: int = Field(default=1, ge=1, le=64)
     shutdown_timeout: int = Field(default=20, ge=1, le=3600)
@@ -65,6 +67,13 @@ class Settings(BaseSettings):
     cds_fhir_servers: list[str] = Field(default_factory=list)
     cds_fhir_timeout_seconds: float = Field(default=5.0, gt=0, le=60)
     cds_fhir_max_bytes: int = Field(default=10 * 1024 * 1024, ge=1024, le=64 * 1024 * 1024)
+    # Longest time a connection may take to send its request line and headers (408 and closed past it).
+    header_timeout_seconds: float = Field(default=10.0, gt=0, le=300)
+    # Open connections one worker keeps; one more is answered 503 and closed (service/web/http_protocol.py).
+    max_connections_per_worker: int = Field(default=100, ge=1, le=10_000)
+    # Proxies whose X-Forwarded-For/-Proto are believed (addresses or networks, as a JSON list);
+    # empty: those headers are ignored, whoever sends them.
+    forwarded_allow_ips: list[str] = Field(default_factory=list)
     # Strict-Transport-Security max-age on every response (0: no header).
     hsts_max_age_seconds: int = Field(default=31_536_000, ge=0)
 

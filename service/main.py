@@ -30,6 +30,7 @@ from service.integrations.fhir.reader import FhirReader
 from service.integrations.patient_view import ClinicianVoice
 from service.openapi import document
 from service.web import decision_problems, problems
+from service.web.batch_slots import BatchSlots
 from service.web.limits import BodyLimits, require_json
 from service.web.metrics import ENGINE_SECONDS
 from service.web.security_headers import SecurityHeaders
@@ -48,6 +49,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             "Information for a conversation with the care team, never medical advice: "
             "no diagnosis and no treatment directive. Every answer carries a disclaimer."
         ),
+        redirect_slashes=False,  # a redirect would be absolute, built from the caller's Host: 404 instead
         docs_url=None,  # served by service.api.routes.docs from shipped assets
         redoc_url=None,
     )
@@ -55,6 +57,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.rules = RuleBook.load(settings.rules_dir, ENGINE_SECONDS.time)  # swapped whole
     app.state.fhir = FhirReader.load(settings.rules_dir, app.state.rules.catalog, settings.max_fhir_entries)
     app.state.clinician_voice = ClinicianVoice.load(settings.rules_dir, app.state.rules.catalog)
+    app.state.public_base_url = settings.public_base_url  # every absolute URL the service writes starts here
     app.state.handout_labels = load_labels(settings.rules_dir, set(app.state.rules.catalog.texts))
     app.state.decisions = DecisionLog.from_settings(settings) if settings.decision_store == "on" else None
     app.state.answering = Answering(app.state.decisions or NullLog())
@@ -68,6 +71,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         max_batch_bytes=settings.max_batch_body_bytes,
         max_fhir_bytes=settings.max_fhir_body_bytes,
     )
+    # A batch over this worker's batch slots is refused before its body is read.
+    app.add_middleware(BatchSlots, slots=settings.max_batches_in_flight)
     # Who is calling is settled before any body is read; the time limit covers both.
     app.add_middleware(
         Authenticate,

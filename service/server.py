@@ -20,6 +20,7 @@ from service.web import metrics
 from service.web.logs import log_config
 
 APP = "service.server:worker_app"
+HTTP = "service.web.http_protocol:BoundedH11Protocol"  # h11 with header, time and connection limits
 
 
 def worker_app() -> FastAPI:
@@ -38,6 +39,25 @@ def worker_app() -> FastAPI:
     return app
 
 
+def uvicorn_config(settings: Settings) -> uvicorn.Config:
+    return uvicorn.Config(
+        APP,
+        factory=True,
+        host=settings.host,
+        port=settings.port,
+        workers=settings.workers,
+        log_config=log_config(settings.log_level),
+        log_level=settings.log_level,
+        access_log=False,  # it would log query strings; service/web/telemetry.py logs each request
+        server_header=False,
+        http=HTTP,
+        # X-Forwarded-* only from the proxies named in FORWARDED_ALLOW_IPS (none by default)
+        proxy_headers=bool(settings.forwarded_allow_ips),
+        forwarded_allow_ips=list(settings.forwarded_allow_ips),
+        timeout_graceful_shutdown=settings.shutdown_timeout,
+    )
+
+
 def serve(settings: Settings) -> int:
     """Run until told to stop; returns the process exit code."""
     try:
@@ -46,18 +66,7 @@ def serve(settings: Settings) -> int:
         print(f"nextsteps: invalid settings: PROMETHEUS_MULTIPROC_DIR: {exc.strerror}", file=sys.stderr)
         return 2
     try:
-        config = uvicorn.Config(
-            APP,
-            factory=True,
-            host=settings.host,
-            port=settings.port,
-            workers=settings.workers,
-            log_config=log_config(settings.log_level),
-            log_level=settings.log_level,
-            access_log=False,  # it would log query strings; service/web/telemetry.py logs each request
-            server_header=False,
-            timeout_graceful_shutdown=settings.shutdown_timeout,
-        )
+        config = uvicorn_config(settings)
         supervisor = Multiprocess(config, sockets=[config.bind_socket()])
         supervisor.run()
     finally:

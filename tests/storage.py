@@ -1,7 +1,7 @@
 """Decision-store fixtures: every storage test runs on SQLite and on a real PostgreSQL.
 
-PostgreSQL is the server on 127.0.0.1:5432 (TEST_POSTGRES_URL to change); each test session creates its own
-uniquely named databases and drops them at the end, so parallel runs never collide.
+PostgreSQL is a private server of the test session (tests/support/services.py; TEST_POSTGRES_URL for one of
+your own); each test session creates its own uniquely named databases and drops them at the end.
 """
 
 from __future__ import annotations
@@ -24,14 +24,15 @@ from service.decisions.models import Decision, DecisionStep, StepFeedback
 from service.decisions.service import DecisionLog
 from service.decisions.store import Store
 from tests.support.server import AUTH, running_server
+from tests.support.services import postgres_admin_url
 
-PG_ADMIN_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 BACKENDS = ["sqlite", "postgresql"]
 
 
 @contextmanager
-def postgres_database(admin_url: str = PG_ADMIN_URL) -> Iterator[str]:
+def postgres_database(admin_url: str | None = None) -> Iterator[str]:
     """A new, empty PostgreSQL database for this test session; dropped afterwards."""
+    admin_url = admin_url or postgres_admin_url()
     name = f"nextsteps_test_{os.getpid()}_{uuid.uuid4().hex[:10]}"
     with psycopg.connect(admin_url, autocommit=True) as admin:
         admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))

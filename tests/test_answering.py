@@ -17,7 +17,8 @@ from service.core.rulebook import RuleBook
 from service.decisions.exceptions import StoreUnavailable
 from service.decisions.migrate import upgrade
 from service.decisions.null_log import NullLog
-from service.decisions.service import Answer
+from service.decisions.service import Answer, DecisionLog
+from service.decisions.store import Store
 from service.integrations.cds_hooks import HOOK, SERVICE_ID
 from service.main import create_app
 from tests.support.bodies import STAGES_DIFFER
@@ -93,3 +94,23 @@ def test_nothing_is_counted_when_the_decision_cannot_be_recorded() -> None:
     answered = asyncio.run(Answering(NullLog()).answer_one(RULES, request, "portal"))
     assert isinstance(answered.recommendation, RecommendationResponse)
     assert counted(answer.model_dump()) == {name: value + 1 for name, value in before.items()}
+
+
+def test_a_request_that_loses_an_idempotency_race_is_answered_as_a_replay(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'race.sqlite3'}"
+    upgrade(url)
+    log = DecisionLog(Store(url))
+    answering = Answering(log)
+    request = RULES.parse(COMPARISON)
+    first = asyncio.run(answering.answer_one(RULES, request, "portal", idempotency_key="k"))
+    real, calls = log.replay, []
+
+    def replay(client_id: str, key: str, body: bytes) -> Answer | None:
+        calls.append(key)  # the loser's check ran before the winner committed: it saw nothing
+        return None if len(calls) == 1 else real(client_id, key, body)
+
+    log.replay = replay  # type: ignore[method-assign,assignment]
+    second = asyncio.run(answering.answer_one(RULES, request, "portal", idempotency_key="k"))
+    log.store.close()
+    assert not first.replayed and second.replayed
+    assert second.body == first.body and second.decision_id == first.decision_id

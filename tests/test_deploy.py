@@ -24,7 +24,7 @@ def manifests() -> dict[str, dict[str, Any]]:
     found: dict[str, dict[str, Any]] = {}
     for path in sorted((DEPLOY / "k8s").glob("*.yaml")):
         for doc in yaml.safe_load_all(path.read_text()):
-            found[doc["kind"]] = doc
+            found[f"{doc['kind']}/{doc['metadata']['name']}"] = doc
     return found
 
 
@@ -38,23 +38,29 @@ def k8s_errors(doc: dict[str, Any]) -> str | None:
 
 def test_every_manifest_is_valid_against_the_kubernetes_schemas() -> None:
     docs = manifests()
-    assert set(docs) == {"Deployment", "Service", "HorizontalPodAutoscaler"}
+    assert set(docs) == {
+        "Deployment/nextsteps",
+        "Service/nextsteps",
+        "HorizontalPodAutoscaler/nextsteps",
+        "Deployment/nextsteps-redis",
+        "Service/nextsteps-redis",
+    }
     assert {kind: k8s_errors(doc) for kind, doc in docs.items()} == dict.fromkeys(docs)
 
 
 def test_the_validator_rejects_a_broken_manifest() -> None:
-    broken = copy.deepcopy(manifests()["Deployment"])
+    broken = copy.deepcopy(manifests()["Deployment/nextsteps"])
     container = broken["spec"]["template"]["spec"]["containers"][0]
     container["livenessProbe"]["httpGet"]["paht"] = "/healthz"  # a typo: strict validation refuses it
     assert k8s_errors(broken)
-    wrong_type = copy.deepcopy(manifests()["Deployment"])
+    wrong_type = copy.deepcopy(manifests()["Deployment/nextsteps"])
     wrong_type["spec"]["replicas"] = "two"
     assert k8s_errors(wrong_type)
 
 
 def test_the_deployment_is_probed_bounded_non_root_and_drains_before_it_is_killed() -> None:
     docs = manifests()
-    pod = docs["Deployment"]["spec"]["template"]["spec"]
+    pod = docs["Deployment/nextsteps"]["spec"]["template"]["spec"]
     container = pod["containers"][0]
     assert container["livenessProbe"]["httpGet"]["path"] == "/healthz"
     assert container["readinessProbe"]["httpGet"]["path"] == "/readyz"
@@ -69,11 +75,28 @@ def test_the_deployment_is_probed_bounded_non_root_and_drains_before_it_is_kille
     pre_stop = int(container["lifecycle"]["preStop"]["exec"]["command"][1])
     assert pod["terminationGracePeriodSeconds"] > pre_stop + int(env["SHUTDOWN_TIMEOUT"])
     # the Service and the autoscaler point at the Deployment
-    labels = docs["Deployment"]["spec"]["template"]["metadata"]["labels"]
-    assert docs["Service"]["spec"]["selector"].items() <= labels.items()
-    assert docs["Service"]["spec"]["ports"][0]["targetPort"] == container["ports"][0]["name"]
-    target = docs["HorizontalPodAutoscaler"]["spec"]["scaleTargetRef"]
-    assert (target["kind"], target["name"]) == ("Deployment", docs["Deployment"]["metadata"]["name"])
+    labels = docs["Deployment/nextsteps"]["spec"]["template"]["metadata"]["labels"]
+    assert docs["Service/nextsteps"]["spec"]["selector"].items() <= labels.items()
+    assert docs["Service/nextsteps"]["spec"]["ports"][0]["targetPort"] == container["ports"][0]["name"]
+    target = docs["HorizontalPodAutoscaler/nextsteps"]["spec"]["scaleTargetRef"]
+    assert (target["kind"], target["name"]) == (
+        "Deployment",
+        docs["Deployment/nextsteps"]["metadata"]["name"],
+    )
+
+
+def test_the_shipped_deployments_share_one_store_between_their_processes() -> None:
+    """Several workers (and pods) with no shared store would each keep their own used JWT ids and limits."""
+    docs = manifests()
+    container = docs["Deployment/nextsteps"]["spec"]["template"]["spec"]["containers"][0]
+    env = {e["name"]: e.get("value") for e in container["env"]}
+    redis = docs["Service/nextsteps-redis"]
+    assert env["REDIS_URL"] == f"redis://{redis['metadata']['name']}:{redis['spec']['ports'][0]['port']}/0"
+    redis_pod = docs["Deployment/nextsteps-redis"]["spec"]["template"]
+    assert redis["spec"]["selector"].items() <= redis_pod["metadata"]["labels"].items()
+    compose = yaml.safe_load((DEPLOY / "compose.yaml").read_text())["services"]
+    assert compose["api"]["environment"]["REDIS_URL"] == "redis://redis:6379/0"
+    assert "redis" in compose and "redis" in compose["api"]["depends_on"]
 
 
 def compose_errors(path: Path) -> subprocess.CompletedProcess[str]:

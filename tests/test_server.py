@@ -179,6 +179,10 @@ def test_sigterm_after_a_burst_every_request_the_server_began_is_completed() -> 
         threads = [threading.Thread(target=one) for _ in range(64)]
         for thread in threads:
             thread.start()
+        deadline = time.monotonic() + 60
+        while not results:  # SIGTERM once the server answers: the burst is then under way, not before it
+            assert time.monotonic() < deadline, "no request was answered before SIGTERM"
+            time.sleep(0.005)
         code = server.stop()
         for thread in threads:
             thread.join(timeout=60)
@@ -191,6 +195,7 @@ def test_sigterm_after_a_burst_every_request_the_server_began_is_completed() -> 
     print(f"\nburst then SIGTERM: {len(answered)} answered 200, not accepted: {sorted(set(results) - {200})}")
     assert code == 0
     assert len(results) == 64
+    assert answered, "no request was answered: the test proved nothing"
     assert set(began) <= {200}, began
     assert len(began) == len(answered)
     assert set(results) <= {200, "ConnectError", "ReadError", "RemoteProtocolError"}, results

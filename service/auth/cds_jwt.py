@@ -79,8 +79,8 @@ class CdsJwtVerifier:
             raise TokenRefused("unknown-key")
         claims = self._decode(token, jwk, alg, issuer, audiences)
         now = self._clock()
-        exp = float(claims["exp"])
-        if exp > now + self._max_lifetime + self._leeway:
+        exp = claims["exp"]  # a number PyJWT has compared with now; it may still be too big for a float
+        if not isinstance(exp, int | float) or exp > now + self._max_lifetime + self._leeway:
             raise TokenRefused("lifetime")
         jti = claims["jti"]
         if not isinstance(jti, str) or not 0 < len(jti) <= 256:
@@ -108,4 +108,6 @@ class CdsJwtVerifier:
         except jwt.PyJWTError as exc:
             reason = next((r for kind, r in _REASONS if isinstance(exc, kind)), "invalid")
             raise TokenRefused(reason) from None
+        except (OverflowError, ValueError, TypeError):  # a claim such as exp: 1e400 (infinite) or 10**400
+            raise TokenRefused("claim-out-of-range") from None
         return claims

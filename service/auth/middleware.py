@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from starlette.datastructures import URL, Headers
+from starlette.datastructures import Headers
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -54,14 +54,13 @@ class Authenticator:
     public_base_url: str | None
 
     def audiences(self, scope: Scope) -> list[str]:
-        """The URLs a CDS Hooks JWT may be addressed to for this request: the endpoint called; for
-        feedback also the service's own endpoint (the URL in discovery)."""
+        """The URLs a CDS Hooks JWT may be addressed to for this request: the endpoint called under
+        PUBLIC_BASE_URL; for feedback also the service's own endpoint (the URL in discovery). Never from
+        the request's Host or X-Forwarded-* headers, which the caller chooses."""
+        if not self.public_base_url:  # start-up refuses JWT clients without it: nothing can match
+            return []
         path: str = scope["path"]
-        if self.public_base_url:
-            base = self.public_base_url.rstrip("/")
-        else:
-            url = URL(scope=scope)
-            base = f"{url.scheme}://{url.netloc}{scope.get('root_path', '')}"
+        base = self.public_base_url.rstrip("/")
         urls = [base + path]
         if path.endswith("/feedback"):
             urls.append(base + path.removesuffix("/feedback"))
@@ -99,9 +98,16 @@ class Authenticate:
         if is_public(scope["method"], scope["path"]):
             await self.app(scope, receive, send)
             return
-        token = bearer(Headers(scope=scope))
+        headers = Headers(scope=scope)
+        token = bearer(headers)
         if token is None:
-            await _unauthorized("No credential was sent.", REALM)(scope, receive, send)
+            sent = headers.get("authorization", "").strip()
+            detail = (
+                "The Authorization header does not use the Bearer scheme."
+                if sent
+                else "No credential was sent."
+            )
+            await _unauthorized(detail, REALM)(scope, receive, send)
             return
         try:
             client = await auth.client_for(token, scope)

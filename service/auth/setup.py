@@ -24,6 +24,31 @@ def registry(settings: Settings) -> Registry:
     return load(settings.clients_file, dev_key)
 
 
+class UnsafeDeployment(Exception):
+    """The settings would accept what must be refused; start-up stops with this message."""
+
+
+def shared_state_check(settings: Settings, clients: Registry) -> list[str]:
+    """Refuse settings under which a CDS Hooks JWT could be accepted wrongly; the warnings to print."""
+    jwt_clients = bool(clients.by_issuer) and settings.auth_enabled
+    if jwt_clients and not settings.public_base_url:
+        raise UnsafeDeployment(
+            "CDS Hooks JWT clients are registered but PUBLIC_BASE_URL is not set: a JWT's audience "
+            "must be checked against the URL clients use, never against the request's Host header"
+        )
+    if settings.workers > 1 and not settings.redis_url:
+        if jwt_clients:
+            raise UnsafeDeployment(
+                f"WORKERS={settings.workers} without REDIS_URL: each worker would keep its own used JWT ids, "
+                "so a CDS Hooks JWT could be replayed to another worker; set REDIS_URL or WORKERS=1"
+            )
+        return [
+            f"WORKERS={settings.workers} without REDIS_URL: rate limits and JWT replay protection are per "
+            "process (each worker allows a client its full rate); set REDIS_URL to share them"
+        ]
+    return []
+
+
 def authenticator(settings: Settings) -> Authenticator | None:
     """None when authentication is off (AUTH_ENABLED=false): every caller then has every scope."""
     if not settings.auth_enabled:
@@ -33,6 +58,8 @@ def authenticator(settings: Settings) -> Authenticator | None:
         )
         return None
     clients = registry(settings)
+    for warning in shared_state_check(settings, clients):  # python -m service has refused already
+        log.warning(warning)
     if settings.dev_api_key is not None:
         log.warning("DEV_API_KEY is set: a development client `dev` with every scope is active.")
     if not clients.entries:

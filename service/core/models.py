@@ -7,6 +7,7 @@ checked against the codes of the rules the app was built from, and the schema li
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from enum import StrEnum
 from typing import Annotated, Literal
 
@@ -16,15 +17,34 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    GetJsonSchemaHandler,
     StrictBool,
     StrictStr,
     ValidationError,
     ValidatorFunctionWrapHandler,
     WrapValidator,
 )
-from pydantic_core import PydanticCustomError
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import CoreSchema, PydanticCustomError
 
-from service.core.vocabulary import CancerType, Language, StepCode
+from service.core.vocabulary import CancerType, Coded, Kind, Language, StepCode
+
+
+@dataclass(frozen=True)
+class DocumentedAs:
+    """A code in an answer: the service wrote it from its own catalog, so it is a plain string to validate
+    (no vocabulary need be bound), documented as the catalog's enum so generated clients type it as one."""
+
+    kind: Kind
+
+    def __get_pydantic_json_schema__(
+        self, schema: CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        return Coded(self.kind).__get_pydantic_json_schema__(schema, handler)
+
+
+StepCodeOut = Annotated[str, DocumentedAs("StepCode")]
+CancerTypeOut = Annotated[str, DocumentedAs("CancerType")]
 
 
 class Specialty(StrEnum):
@@ -129,7 +149,7 @@ def _focus(value: object, handler: ValidatorFunctionWrapHandler) -> object:
 
 
 class Clinician(Closed):
-    specialty: Specialty
+    specialty: Specialty = Field(description="The clinician's field of medicine.")
     tumor_focus: Annotated[CancerType | Literal["none"] | None, WrapValidator(_focus)] = Field(
         default=None,
         description=(
@@ -140,8 +160,12 @@ class Clinician(Closed):
 
 
 class Diagnosis(Closed):
-    cancer_type: CancerType
-    stage: Stage | None = None
+    cancer_type: CancerType = Field(
+        description="The cancer this opinion names (a code from `GET /v1/cancer-types`)."
+    )
+    stage: Stage | None = Field(
+        default=None, description="The stage this opinion gives; leave it out when it is not known."
+    )
 
 
 def _no_repeats(values: list[Modality]) -> list[Modality]:
@@ -159,19 +183,22 @@ class Treatment(Closed):
     sequence: Annotated[list[Modality], AfterValidator(_no_repeats)] | None = Field(
         default=None,
         min_length=1,
-        json_schema_extra={"uniqueItems": True},
+        # x-ordered: the order of the items carries meaning (forms keep it; modalities is a set).
+        json_schema_extra={"uniqueItems": True, "x-ordered": True},
         description=(
             "Optional: the treatment kinds in the order the doctor proposes them. A kind named here counts "
             "as proposed even when modalities leaves it out. Two known sequences that differ are a "
             "treatment difference."
         ),
     )
-    intent: Intent | None = None
+    intent: Intent | None = Field(
+        default=None, description="What the treatment aims at; leave it out when it is not known."
+    )
 
 
 class Opinion(Closed):
-    clinician: Clinician
-    diagnosis: Diagnosis
+    clinician: Clinician = Field(description="Who gave the opinion.")
+    diagnosis: Diagnosis = Field(description="What the opinion says the cancer is.")
     treatment: Treatment | None = Field(
         default=None,
         description="The treatment proposed; omitted for a diagnosis only (a pathology or radiology read).",
@@ -182,7 +209,9 @@ class Opinion(Closed):
         "omitted or null: not known.",
     )
     guidelines_cited: list[Annotated[StrictStr, Field(max_length=200)]] | None = Field(
-        default=None, max_length=20
+        description="Guidelines the clinician named, as written (at most 20); not used to rank.",
+        default=None,
+        max_length=20,
     )
 
 
@@ -209,29 +238,39 @@ class RecommendationRequest(Closed):
 
 
 class Reason(BaseModel):
-    rule: str
-    text: str
+    rule: str = Field(description="The id of the rule (see `GET /v1/rules`).")
+    text: str = Field(description="Why, in plain words, in the answer's language.")
 
 
 class Resource(BaseModel):
-    title: str
-    url: str
+    title: str = Field(description="What the page is, in the answer's language.")
+    url: str = Field(description="The page's address.")
 
 
 class NextStep(BaseModel):
-    rank: int
-    code: str
-    title: str
-    summary: str
-    details: str
-    questions_to_ask: list[str]
-    reasons: list[Reason]
-    resources: list[Resource]
+    rank: int = Field(description="Position in the list, from 1 (do this first).")
+    code: StepCodeOut = Field(
+        description="Which next step this is; stable across languages and versions of the text."
+    )
+    title: str = Field(description="The step in a few words, in the answer's language.")
+    summary: str = Field(description="One or two sentences on the step.")
+    details: str = Field(description="What the step involves and why it helps.")
+    questions_to_ask: list[str] = Field(
+        description="Questions the patient may ask the care team about this step."
+    )
+    reasons: list[Reason] = Field(
+        description="Every rule that put the step on the list or moved it, with its reason."
+    )
+    resources: list[Resource] = Field(
+        description="Patient guides and pages about the step (and about the cancer types named)."
+    )
 
 
 class RulesetRef(BaseModel):
-    version: str
-    sha256: str
+    version: str = Field(description="The ruleset's version, from the catalog.")
+    sha256: str = Field(
+        description="SHA-256 over the loaded rule, catalog and text files: which rules gave the answer."
+    )
 
 
 Discordance = Literal["diagnosis", "stage", "treatment"]
@@ -239,7 +278,14 @@ Consensus = Literal["agree", "disagree", "uncertain"]
 
 
 class RecommendationResponse(BaseModel):
-    next_steps: list[NextStep]
+    """The ranked, explained next steps for one comparison.
+
+    `POST /v1/recommendations` and `GET /v1/recommendations/{id}` answer a `RecordedRecommendation`: this
+    plus the `decision_id` it is kept under. This type alone is a batch item's `recommendation`, and the
+    answer when the service keeps no decisions (`DECISION_STORE=off`).
+    """
+
+    next_steps: list[NextStep] = Field(description="The next steps in rank order, each explained.")
     discordances: list[Discordance] = Field(description="What differs between opinions that give it.")
     unknowns: list[Discordance] = Field(
         description="What could not be compared because some opinion does not give it."
@@ -248,59 +294,67 @@ class RecommendationResponse(BaseModel):
         description="agree: everything compared is known and equal; disagree: a known value differs; "
         "uncertain: nothing known differs, but something is unknown."
     )
-    ruleset: RulesetRef
+    ruleset: RulesetRef = Field(description="The rules that gave this answer.")
     rules_fired: list[str] = Field(description="Every rule that fired, in rule-file order.")
-    disclaimer: str
+    disclaimer: str = Field(
+        description="Information for a talk with the care team, not medical advice: show it with the steps."
+    )
 
 
 class CatalogStep(BaseModel):
-    code: str
-    title: str
-    summary: str
-    details: str
-    questions_to_ask: list[str]
-    resources: list[Resource]
+    code: StepCodeOut = Field(description="The next step's code, as `NextStep.code` carries it.")
+    title: str = Field(description="The step in a few words (a cancer type named generically).")
+    summary: str = Field(description="One or two sentences on the step.")
+    details: str = Field(description="What the step involves and why it helps.")
+    questions_to_ask: list[str] = Field(
+        description="Questions the patient may ask the care team about this step."
+    )
+    resources: list[Resource] = Field(description="Patient guides and pages about the step.")
 
 
 class CatalogResponse(BaseModel):
-    next_steps: list[CatalogStep]
-    ruleset: RulesetRef
-    disclaimer: str
+    next_steps: list[CatalogStep] = Field(description="Every next step, in tie-break order.")
+    ruleset: RulesetRef = Field(description="The rules loaded.")
+    disclaimer: str = Field(description="The disclaimer every answer carries.")
 
 
 class CancerTypeEntry(BaseModel):
-    code: str
-    name: str
+    code: CancerTypeOut = Field(description="The code to send as `cancer_type` or `tumor_focus`.")
+    name: str = Field(description="The cancer type's name, in the answer's language.")
     parent: str | None = Field(
         default=None,
         description="The broad type this code is a subtype of (`cll` -> `leukemia`); a type and its own "
         "subtype are not a difference of diagnosis.",
     )
-    resources: list[Resource]
+    resources: list[Resource] = Field(description="Patient pages about this cancer type.")
 
 
 class CancerTypesResponse(BaseModel):
-    cancer_types: list[CancerTypeEntry]
+    cancer_types: list[CancerTypeEntry] = Field(description="Every accepted cancer type.")
 
 
 class RuleEntry(BaseModel):
-    id: str
-    stage: str
-    action: str
-    file: str
+    id: str = Field(description="The rule's id, as `Reason.rule` and `rules_fired` name it.")
+    stage: str = Field(description="Which stage it runs in: derive, recommend or adjust.")
+    action: str = Field(description="What it does when it fires: derive, recommend, adjust or withdraw.")
+    file: str = Field(description="The rule file it is defined in.")
 
 
 class RulesResponse(BaseModel):
-    version: str
-    sha256: str
-    rules: list[RuleEntry]
+    version: str = Field(description="The ruleset's version.")
+    sha256: str = Field(description="SHA-256 over the loaded rule, catalog and text files.")
+    rules: list[RuleEntry] = Field(description="Every rule, in evaluation order.")
 
 
 class Health(BaseModel):
-    status: Literal["ok"]
+    status: Literal["ok"] = Field(description="Always `ok` when the process answers.")
 
 
 class Readiness(BaseModel):
-    status: Literal["ready"]
-    ruleset: RulesetRef
-    decision_store: Literal["sqlite", "postgresql", "off"] | None = None
+    status: Literal["ready"] = Field(
+        description="`ready`: the rules are loaded and the decision store answers."
+    )
+    ruleset: RulesetRef = Field(description="The rules loaded.")
+    decision_store: Literal["sqlite", "postgresql", "off"] | None = Field(
+        default=None, description="Where decisions are kept: `sqlite`, `postgresql`, or `off` (none kept)."
+    )

@@ -140,9 +140,12 @@ class GroupCommitter(Generic[Part]):
                 error = unavailable(exc)
                 if error is not exc:  # the connection may be broken: the next group opens another
                     self._drop_connection()
+                    self.store.note_failure()  # /readyz says so (service/api/routes/health.py)
                 raise error from exc
             except PoolTimeout as exc:
+                self.store.note_failure()
                 raise StoreUnavailable(type(exc).__name__) from exc
+            self.store.failed_at = None
 
     def _drop_connection(self) -> None:
         if self._connection is not None:

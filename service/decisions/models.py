@@ -75,3 +75,12 @@ class StepFeedback(Base):
     step_code: Mapped[str] = mapped_column(String(100))
     outcome: Mapped[str] = mapped_column(String(20))  # "done", "helpful", "not_helpful"
     reason_code: Mapped[str | None] = mapped_column(String(50))
+
+
+class DeploymentSecret(Base):
+    """Secrets made once per deployment by a migration (0004: `fingerprint_key`), shared by every process."""
+
+    __tablename__ = "deployment_secrets"
+
+    name: Mapped[str] = mapped_column(String(50), primary_key=True)
+    value: Mapped[str] = mapped_column(String(128))

@@ -10,7 +10,7 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from service.core.fhir_report import FhirReport
-from service.core.models import Closed, RecommendationResponse, RulesetRef
+from service.core.models import Closed, RecommendationResponse, RulesetRef, StepCodeOut
 from service.core.vocabulary import StepCode
 
 FeedbackOutcome = Literal["done", "helpful", "not_helpful"]
@@ -34,6 +34,9 @@ class ReasonCode(StrEnum):
 
 
 class RecordedRecommendation(RecommendationResponse):
+    """The answer of `POST /v1/recommendations`: the ranked next steps and the `decision_id` they are kept
+    under. `GET /v1/recommendations/{id}` returns it again, byte for byte."""
+
     decision_id: uuid.UUID = Field(description="Where this answer is kept: GET /v1/recommendations/{id}.")
     fhir: FhirReport | None = Field(
         default=None,
@@ -52,59 +55,67 @@ class FeedbackRequest(Closed):
 
 
 class FeedbackRecorded(BaseModel):
-    id: uuid.UUID
-    decision_id: uuid.UUID
-    created_at: datetime
-    source: Literal["api", "cds_hooks"]
-    reporter: Reporter
-    step_code: str
-    outcome: FeedbackOutcome
-    reason_code: ReasonCode | None
+    id: uuid.UUID = Field(description="The feedback's own id.")
+    decision_id: uuid.UUID = Field(description="The decision it is about.")
+    created_at: datetime = Field(description="When it was recorded (UTC).")
+    source: Literal["api", "cds_hooks"] = Field(
+        description="`api` (this endpoint) or `cds_hooks` (card feedback)."
+    )
+    reporter: Reporter = Field(description="Who reported it.")
+    step_code: StepCodeOut = Field(description="The next step it is about.")
+    outcome: FeedbackOutcome = Field(description="What happened with the step.")
+    reason_code: ReasonCode | None = Field(description="Why, when a reason was given.")
 
 
 class DecisionStepEntry(BaseModel):
-    rank: int
-    code: str
+    rank: int = Field(description="The step's rank in the answer, from 1.")
+    code: str = Field(
+        description="The step's code (a decision keeps the codes of the ruleset it was made with)."
+    )
     rules: list[str] = Field(description="The rules that placed or moved this step.")
 
 
 class DecisionEntry(BaseModel):
-    id: uuid.UUID
-    created_at: datetime
-    client_id: str
-    ruleset: RulesetRef
-    next_steps: list[DecisionStepEntry]
-    request_storage: RequestStorage
+    id: uuid.UUID = Field(description="The decision's id: `GET /v1/recommendations/{id}` returns its answer.")
+    created_at: datetime = Field(description="When the answer was given (UTC).")
+    client_id: str = Field(description="The client that asked.")
+    ruleset: RulesetRef = Field(description="The rules that gave the answer.")
+    next_steps: list[DecisionStepEntry] = Field(
+        description="The steps shown, in rank order, with the rules behind each."
+    )
+    request_storage: RequestStorage = Field(
+        description="What was kept of the request: `none`, `hashed` or `full`."
+    )
     request_sha256: str | None = Field(default=None, description="Salted hash of the request (hashed).")
     request: dict[str, object] | None = Field(default=None, description="The request as sent (full).")
 
 
 class DecisionPage(BaseModel):
-    decisions: list[DecisionEntry]
+    decisions: list[DecisionEntry] = Field(description="Decisions, newest first.")
     next_cursor: str | None = Field(description="Pass as `cursor` for the next page; null on the last page.")
 
 
 class RankCount(BaseModel):
-    rank: int
-    count: int
+    rank: int = Field(description="A rank, from 1.")
+    count: int = Field(description="How many decisions showed the step at that rank.")
 
 
 class FeedbackCounts(BaseModel):
-    done: int = 0
-    helpful: int = 0
-    not_helpful: int = 0
+    done: int = Field(default=0, description="Reports that the step was done.")
+    helpful: int = Field(default=0, description="Reports that the step helped (CDS Hooks: card accepted).")
+    not_helpful: int = Field(default=0, description="Reports that it did not (CDS Hooks: card overridden).")
 
 
 class StepReport(BaseModel):
-    code: str
+    code: str = Field(description="The next step.")
     recommended: int = Field(description="Decisions that recommended this step.")
     ranks: list[RankCount] = Field(description="How often it was recommended at each rank.")
-    feedback: FeedbackCounts
+    feedback: FeedbackCounts = Field(description="The feedback on this step in these decisions.")
 
 
 class DecisionReport(BaseModel):
-    decisions: int
-    since: datetime | None
-    until: datetime | None
-    ruleset_version: str | None
-    steps: list[StepReport]
+    decisions: int = Field(description="How many decisions the report covers.")
+    since: datetime | None = Field(description="The start of the time range, if one was given.")
+    until: datetime | None = Field(description="The end of the time range, if one was given.")
+    ruleset_version: str | None = Field(description="The ruleset version filtered on, if one was given.")
+    steps: list[StepReport] = Field(description="One entry per next step, in catalog order.")

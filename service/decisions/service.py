@@ -20,7 +20,7 @@ from datetime import UTC, datetime, timedelta
 from typing import NamedTuple, cast
 
 from sqlalchemy import ColumnElement, Connection, Select, and_, delete, func, insert, or_, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from starlette.concurrency import run_in_threadpool
 
 from service.config import Settings
@@ -33,7 +33,7 @@ from service.decisions.exceptions import (
     StepNotInDecision,
 )
 from service.decisions.group_commit import CommitGate, GroupCommitter
-from service.decisions.models import Decision, DecisionStep, StepFeedback
+from service.decisions.models import Decision, DecisionStep, DeploymentSecret, StepFeedback
 from service.decisions.schemas import (
     OUTCOMES,
     DecisionEntry,
@@ -49,7 +49,7 @@ from service.decisions.schemas import (
     RequestStorage,
     StepReport,
 )
-from service.decisions.store import Store, StoreUnavailable, database_url
+from service.decisions.store import Store, StoreUnavailable, database_url, unavailable
 
 INSERT_DECISIONS = insert(Decision.metadata.tables[Decision.__tablename__])
 INSERT_STEPS = insert(Decision.metadata.tables[DecisionStep.__tablename__])
@@ -75,6 +75,12 @@ class Answer(NamedTuple):
     body: bytes
     lang: str
     decision_id: uuid.UUID | None
+
+
+class ReplayedAnswer(Answer):
+    """An answer first given to an earlier request with the same Idempotency-Key (equal to it as a tuple)."""
+
+    __slots__ = ()
 
 
 def card_uuid(decision_id: uuid.UUID, code: str) -> uuid.UUID:
@@ -148,6 +154,27 @@ def decode_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
     return at, decision_id
 
 
+# The same feedback again from the same client within this time is the first one, answered again.
+SAME_FEEDBACK_WINDOW = timedelta(minutes=10)
+
+
+class ExistingFeedback(FeedbackRecorded):
+    """Feedback that was already recorded (within SAME_FEEDBACK_WINDOW): answered 200, not kept twice."""
+
+
+def _recorded(row: StepFeedback, feedback: FeedbackRequest) -> FeedbackRecorded:
+    return FeedbackRecorded(
+        id=row.id,
+        decision_id=row.decision_id,
+        created_at=as_utc(row.created_at),
+        source=row.source,  # type: ignore[arg-type]
+        reporter=feedback.reporter,
+        step_code=row.step_code,
+        outcome=feedback.outcome,
+        reason_code=feedback.reason_code,
+    )
+
+
 class DecisionLog:
     """The decision log of one process, over one Store."""
 
@@ -164,6 +191,7 @@ class DecisionLog:
         self.request_storage = request_storage
         self.salt = salt
         self.default_client = default_client
+        self._fingerprint_key: bytes | None = None
         self._writer: GroupCommitter[list[DecisionRows]] = GroupCommitter(store, self._write, "decisions")
 
     @classmethod
@@ -179,10 +207,24 @@ class DecisionLog:
     # -- hashing -------------------------------------------------------------------------------------------
 
     def _keyed_sha256(self, text: str) -> str:
-        """HMAC-SHA-256 with the configured salt; plain SHA-256 when no salt is configured."""
-        if self.salt:
-            return hmac.new(self.salt, text.encode(), hashlib.sha256).hexdigest()
-        return hashlib.sha256(text.encode()).hexdigest()
+        """HMAC-SHA-256 with the configured salt, else with this deployment's own secret (made once by
+        migration 0004 and kept in the store): never a plain SHA-256 that a guess could be checked against."""
+        key = self.salt or self._deployment_key()
+        return hmac.new(key, text.encode(), hashlib.sha256).hexdigest()
+
+    def _deployment_key(self) -> bytes:
+        """Read once per process, on a connection of its own: a read needs no writer's turn."""
+        if self._fingerprint_key is None:
+            query = select(DeploymentSecret.value).where(DeploymentSecret.name == "fingerprint_key")
+            try:
+                with self.store.engine.connect() as connection:
+                    value = connection.execute(query).scalar_one_or_none()
+            except DBAPIError as exc:
+                raise unavailable(exc) from exc
+            if value is None:  # a store not migrated by this service: refuse rather than fall back
+                raise StoreUnavailable("no deployment secret")
+            self._fingerprint_key = value.encode()
+        return self._fingerprint_key
 
     # -- recording -----------------------------------------------------------------------------------------
 
@@ -199,7 +241,7 @@ class DecisionLog:
             return None
         if found.request_fingerprint != fingerprint:
             raise IdempotencyConflict
-        return Answer(str(found.response_json).encode(), str(found.lang), found.id)
+        return ReplayedAnswer(str(found.response_json).encode(), str(found.lang), found.id)
 
     def record(
         self,
@@ -437,10 +479,31 @@ class DecisionLog:
             )
             if str(feedback.step_code) not in codes:
                 raise StepNotInDecision
+            at = as_utc(now or utcnow())
+            reason = feedback.reason_code.value if feedback.reason_code else None
+            same_reason = (
+                StepFeedback.reason_code.is_(None) if reason is None else StepFeedback.reason_code == reason
+            )
+            same = session.scalars(
+                select(StepFeedback)
+                .where(
+                    StepFeedback.decision_id == decision_id,
+                    StepFeedback.client_id == (client_id or self.default_client),
+                    StepFeedback.source == source,
+                    StepFeedback.reporter == feedback.reporter,
+                    StepFeedback.step_code == str(feedback.step_code),
+                    StepFeedback.outcome == feedback.outcome,
+                    same_reason,
+                    StepFeedback.created_at >= at - SAME_FEEDBACK_WINDOW,
+                )
+                .limit(1)
+            ).first()
+            if same is not None:  # said again (a double tap, a retry): the report counts it once
+                return ExistingFeedback(**_recorded(same, feedback).model_dump())
             row = StepFeedback(
                 id=uuid.uuid4(),
                 decision_id=decision_id,
-                created_at=as_utc(now or utcnow()),
+                created_at=at,
                 client_id=client_id or self.default_client,
                 source=source,
                 reporter=feedback.reporter,
@@ -449,16 +512,7 @@ class DecisionLog:
                 reason_code=feedback.reason_code.value if feedback.reason_code else None,
             )
             session.add(row)
-        return FeedbackRecorded(
-            id=row.id,
-            decision_id=decision_id,
-            created_at=row.created_at,
-            source=source,  # type: ignore[arg-type]
-            reporter=feedback.reporter,
-            step_code=row.step_code,
-            outcome=feedback.outcome,
-            reason_code=feedback.reason_code,
-        )
+        return _recorded(row, feedback)
 
     def add_card_feedback(
         self,
@@ -466,30 +520,35 @@ class DecisionLog:
         client_id: str | None = None,
         now: datetime | None = None,
         owner: str | None = None,
-    ) -> int:
-        """CDS Hooks feedback as (card uuid, outcome, reason): kept for the cards we made (with owner: for
-        that client's decisions only, as for the REST feedback); returns how many were kept."""
-        cards: dict[uuid.UUID, tuple[FeedbackOutcome, ReasonCode | None]] = {}
-        for card, outcome, reason in entries:
+    ) -> list[int]:
+        """CDS Hooks feedback as (card uuid, outcome, reason) about cards this service issued (with owner:
+        on that client's decisions only, as for the REST feedback). All or nothing: returns the positions of
+        the entries whose card was never issued (to this owner), and then keeps none; [] when all are kept."""
+        wanted: list[uuid.UUID | None] = []
+        for card, _, _ in entries:
             try:
-                cards[uuid.UUID(card)] = (outcome, reason)
+                wanted.append(uuid.UUID(card))
             except ValueError:
-                continue  # not a card of ours
-        if not cards:
-            return 0
+                wanted.append(None)  # not a uuid: not a card of ours
         with self.store.session() as session:
             query = select(DecisionStep.card_uuid, DecisionStep.decision_id, DecisionStep.code).where(
-                DecisionStep.card_uuid.in_(list(cards))
+                DecisionStep.card_uuid.in_([card for card in wanted if card is not None])
             )
-            if owner is not None:  # another client's cards are ignored, like cards that are not ours
+            if owner is not None:  # another client's cards are unknown to this one
                 query = query.join(Decision, Decision.id == DecisionStep.decision_id).where(
                     Decision.client_id == owner
                 )
-            steps = session.execute(query).all()
-            for shown, decision_id, code in steps:
-                if shown is None:
-                    continue
-                outcome, reason = cards[shown]
+            found = {
+                shown: (decision_id, code)
+                for shown, decision_id, code in session.execute(query).all()
+                if shown is not None
+            }
+            unknown = [i for i, card in enumerate(wanted) if card is None or card not in found]
+            if unknown:
+                return unknown
+            for (_, outcome, reason), issued in zip(entries, wanted, strict=True):
+                assert issued is not None
+                decision_id, code = found[issued]
                 session.add(
                     StepFeedback(
                         id=uuid.uuid4(),
@@ -503,7 +562,7 @@ class DecisionLog:
                         reason_code=reason.value if reason else None,
                     )
                 )
-        return len(steps)
+        return []
 
     # -- retention -----------------------------------------------------------------------------------------
 

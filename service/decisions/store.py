@@ -10,6 +10,7 @@ from __future__ import annotations
 import fcntl
 import os
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
@@ -25,6 +26,8 @@ from service.config import Settings
 
 SQLITE_FILE = "decisions.sqlite3"
 CONNECT_TIMEOUT_S = 3
+# After a failed write, /readyz answers 503 this long, unless a write succeeds first.
+FAILURE_MEMORY_S = 30.0
 
 
 class StoreUnavailable(Exception):
@@ -119,6 +122,7 @@ class Store:
         self.url = url
         self.engine = make_engine(url)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self.failed_at: float | None = None  # time.monotonic() of the last failed session, until one succeeds
         # SQLite takes one writer at a time and makes the others sleep and retry (the busy handler backs
         # off up to 100 ms): taking turns on a lock is much faster, in this process (a threading lock) and
         # between the workers sharing the file (flock on a file beside it). Other programs writing to the
@@ -135,14 +139,30 @@ class Store:
 
     @contextmanager
     def session(self) -> Iterator[Session]:
-        """A session that commits on success; a store failure is raised as StoreUnavailable."""
+        """A session that commits on success; a store failure is raised as StoreUnavailable, and remembered
+        until a session succeeds again (readiness, service/api/routes/health.py)."""
         try:
             with self.turns, self.sessions.begin() as session:
                 yield session
         except DBAPIError as exc:
-            raise unavailable(exc) from exc
+            error = unavailable(exc)
+            if error is not exc:
+                self.note_failure()
+            raise error from exc
         except PoolTimeout as exc:
+            self.note_failure()
             raise StoreUnavailable(type(exc).__name__) from exc
+        self.failed_at = None
+
+    def note_failure(self) -> None:
+        """Remember that the store failed now (readiness), until a session or a commit succeeds."""
+        self.failed_at = time.monotonic()
+
+    def failed_recently(self) -> bool:
+        """The store failed (a full disk, a lost server) in the last FAILURE_MEMORY_S seconds and nothing
+        has succeeded since: `SELECT 1` may still answer while every write fails."""
+        failed_at = self.failed_at
+        return failed_at is not None and time.monotonic() - failed_at < FAILURE_MEMORY_S
 
     def ping(self) -> bool:
         """True when the store answers a trivial query."""

@@ -7,6 +7,7 @@ reverse-domain notation whose `context` is the REST request body (plus the usual
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from typing import Annotated, Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field, StrictStr
@@ -23,9 +24,13 @@ SUMMARY_LIMIT = 139  # the spec: "<140 characters"
 class Coding(BaseModel):
     """A code from a code system (the spec's Coding)."""
 
-    code: StrictStr = Field(max_length=200)
-    system: StrictStr | None = Field(default=None, max_length=500)
-    display: StrictStr | None = Field(default=None, max_length=500)
+    code: StrictStr = Field(description="The code.", max_length=200)
+    system: StrictStr | None = Field(
+        description="The code system the code is from.", default=None, max_length=500
+    )
+    display: StrictStr | None = Field(
+        description="The code in words, for people.", default=None, max_length=500
+    )
 
 
 # Offered on every card; a clinician picks one when dismissing it.
@@ -37,16 +42,18 @@ OVERRIDE_REASONS = (
 
 
 class CdsService(BaseModel):
-    hook: str
-    title: str
-    description: str
-    id: str
-    prefetch: dict[str, str] | None = None
-    usageRequirements: str | None = None
+    hook: str = Field(description="The hook this service answers.")
+    title: str = Field(description="The service's name.")
+    description: str = Field(description="What the service does.")
+    id: str = Field(description="The id to call it by: `POST /cds-services/{id}`.")
+    prefetch: dict[str, str] | None = Field(
+        default=None, description="FHIR queries the EHR may run ahead and send with the call."
+    )
+    usageRequirements: str | None = Field(default=None, description="What an EHR must do to use it.")
 
 
 class Discovery(BaseModel):
-    services: list[CdsService]
+    services: list[CdsService] = Field(description="The CDS services on this server.")
 
 
 EHR_IDS = {"userId", "patientId", "encounterId"}  # in a hook's context, never kept with the decision
@@ -61,7 +68,9 @@ class OpinionCompareContext(RecommendationRequest):
     patientId: StrictStr | None = Field(
         default=None, max_length=200, description="The FHIR id of the patient in context."
     )
-    encounterId: StrictStr | None = Field(default=None, max_length=200)
+    encounterId: StrictStr | None = Field(
+        description="The FHIR id of the encounter in context.", default=None, max_length=200
+    )
 
 
 class CdsRequest(BaseModel):
@@ -69,47 +78,65 @@ class CdsRequest(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    hook: Literal["org.nextsteps.opinion-compare"]
-    hookInstance: uuid.UUID
-    fhirServer: StrictStr | None = Field(default=None, max_length=2000)
-    fhirAuthorization: dict[str, object] | None = None
-    context: OpinionCompareContext
-    prefetch: dict[str, object] | None = None
+    hook: Literal["org.nextsteps.opinion-compare"] = Field(description="The hook being called.")
+    hookInstance: uuid.UUID = Field(description="A UUID for this call.")
+    fhirServer: StrictStr | None = Field(
+        description="The EHR's FHIR base URL; accepted, not used.", default=None, max_length=2000
+    )
+    fhirAuthorization: dict[str, object] | None = Field(
+        default=None, description="Access to the EHR's FHIR server; accepted, not used."
+    )
+    context: OpinionCompareContext = Field(description="The comparison to answer.")
+    prefetch: dict[str, object] | None = Field(
+        default=None, description="Prefetched FHIR data; accepted, not used."
+    )
 
 
 class Source(BaseModel):
-    label: str
-    url: str | None = None
-    topic: Coding | None = None
+    label: str = Field(description="Who the card is from.")
+    url: str | None = Field(default=None, description="A page about the source.")
+    topic: Coding | None = Field(default=None, description="What the card is about, as a code.")
 
 
 class Link(BaseModel):
-    label: str
-    url: str
-    type: Literal["absolute", "smart"]
+    label: str = Field(description="The link's text.")
+    url: str = Field(description="Where it goes.")
+    type: Literal["absolute", "smart"] = Field(description="`absolute`: an ordinary web page.")
 
 
 class Card(BaseModel):
-    uuid: str
-    summary: str = Field(max_length=SUMMARY_LIMIT)
-    detail: str
-    indicator: Literal["info", "warning", "critical"]
-    source: Source
-    links: list[Link]
-    overrideReasons: list[Coding]
+    uuid: str = Field(description="The card's id; send it as `card` in feedback.")
+    summary: str = Field(
+        description="The next step's title (under 140 characters).", max_length=SUMMARY_LIMIT
+    )
+    detail: str = Field(description="Markdown: what, why, questions to ask, and the disclaimer.")
+    indicator: Literal["info", "warning", "critical"] = Field(
+        description="`warning` when a doctor said decisions are urgent, else `info`."
+    )
+    source: Source = Field(description="This service.")
+    links: list[Link] = Field(description="Patient guides and pages about the step.")
+    overrideReasons: list[Coding] = Field(
+        description="Reasons a clinician may pick when dismissing the card."
+    )
 
 
 class CdsResponse(BaseModel):
-    cards: list[Card]
+    cards: list[Card] = Field(description="One card per next step, in rank order.")
 
 
 class OverrideReason(BaseModel):
-    reason: Coding | None = None
-    userComment: StrictStr | None = Field(default=None, max_length=2000)
+    reason: Coding | None = Field(
+        default=None, description="The reason picked, from the card's `overrideReasons`."
+    )
+    userComment: StrictStr | None = Field(
+        description="The clinician's comment; never stored or logged.", default=None, max_length=2000
+    )
 
 
 class AcceptedSuggestion(BaseModel):
-    id: StrictStr = Field(max_length=200)
+    id: StrictStr = Field(
+        description="The suggestion's uuid (this service's cards carry none).", max_length=200
+    )
 
 
 def _timestamp_text(value: Any) -> Any:
@@ -121,14 +148,22 @@ def _timestamp_text(value: Any) -> Any:
 
 class FeedbackEntry(BaseModel):
     card: StrictStr = Field(max_length=200, description="The `uuid` of the card.")
-    outcome: Literal["accepted", "overridden"]
-    acceptedSuggestions: list[AcceptedSuggestion] | None = None
-    overrideReason: OverrideReason | None = None
-    outcomeTimestamp: Annotated[AwareDatetime, BeforeValidator(_timestamp_text)]
+    outcome: Literal["accepted", "overridden"] = Field(description="`accepted` or `overridden`.")
+    acceptedSuggestions: list[AcceptedSuggestion] | None = Field(
+        default=None, description="The suggestions accepted, for `accepted`."
+    )
+    overrideReason: OverrideReason | None = Field(
+        default=None, description="Why the card was dismissed, for `overridden`."
+    )
+    outcomeTimestamp: Annotated[AwareDatetime, BeforeValidator(_timestamp_text)] = Field(
+        description="When the clinician acted, with a time zone (ISO 8601)."
+    )
 
 
 class Feedback(BaseModel):
-    feedback: list[FeedbackEntry] = Field(min_length=1, max_length=100)
+    feedback: list[FeedbackEntry] = Field(
+        description="One entry per card acted on (1 to 100).", min_length=1, max_length=100
+    )
 
 
 def discovery() -> Discovery:
@@ -168,8 +203,8 @@ def card_detail(step: NextStep, disclaimer: str) -> str:
 def cards(
     answer: RecommendationResponse,
     time_sensitive: bool,
-    source_url: str,
-    card_ids: dict[str, str] | None = None,
+    source_url: str | None,
+    card_ids: Mapping[str, str] | None = None,
 ) -> CdsResponse:
     """One card per next step, in rank order; card_ids (step code -> uuid) when the decision is recorded."""
     indicator: Literal["info", "warning"] = "warning" if time_sensitive else "info"

@@ -79,6 +79,24 @@ def _examples(operation: dict[str, Any], examples: dict[str, Any]) -> None:
                 content["example"] = mine["responses"][status]
 
 
+# Swagger UI and ReDoc call the server that serves the document; generated clients take a base URL.
+SERVERS = [
+    {"url": "/", "description": "The server this document was fetched from."},
+    {"url": "http://127.0.0.1:8000", "description": "A local server started with `make run`."},
+]
+
+
+def _optional_parameters(operation: dict[str, Any]) -> None:
+    """An optional header or query parameter is left out when unused: `string`, not `string or null`."""
+    for parameter in operation.get("parameters", []):
+        schema = parameter["schema"]
+        kinds = schema.get("anyOf", [])
+        if not parameter.get("required") and {"type": "null"} in kinds and len(kinds) == 2:
+            (kind,) = (k for k in kinds if k != {"type": "null"})
+            del schema["anyOf"]
+            schema.update(kind)
+
+
 def _language_header(operation: dict[str, Any], languages: list[str]) -> None:
     if operation["operationId"] in LANGUAGE_AWARE:
         operation["responses"]["200"]["headers"] = {
@@ -108,6 +126,7 @@ def build(app: FastAPI) -> dict[str, Any]:
             description=app.description,
             routes=app.routes,
             tags=TAGS,
+            servers=SERVERS,
         )
     security.add(doc, app)
     examples = json.loads(EXAMPLES.read_text(encoding="utf-8"))
@@ -116,6 +135,7 @@ def build(app: FastAPI) -> dict[str, Any]:
         for method, operation in path.items():
             if method in HTTP_METHODS:
                 _problem_responses(operation)
+                _optional_parameters(operation)
                 _examples(operation, examples)
                 _language_header(operation, languages)
     schemas = doc["components"]["schemas"]

@@ -6,6 +6,8 @@ dependency of the routes, so a method a path does not have still gets its 405.
 
 from __future__ import annotations
 
+import re
+
 from fastapi import Request
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -28,13 +30,27 @@ def is_json(content_type: str) -> bool:
     return media == "application/json" or (media.startswith("application/") and media.endswith("+json"))
 
 
-BATCH_SUFFIX = ":batch"
+BATCH_PATH = "/v1/recommendations:batch"
+# A parsed JSON value costs Python about 25 times its bytes at worst (`[],` is 3 bytes, a list 56 plus a
+# pointer), so a batch body's size alone does not bound its memory. Its values do: a full item has at
+# most about 450 (ten opinions with twenty guidelines each), so 1,000 items fit in MAX_BATCH_VALUES.
+MAX_BATCH_VALUES = 600_000
+_JSON_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"')
+
+
+def json_values(body: bytes) -> int:
+    """About how many values a JSON text holds once parsed: its `[`, `{` and `,` outside strings (every
+    container opens with one, every value in a container but the first follows a comma). Malformed JSON
+    is left to the parser."""
+    bare = _JSON_STRING.sub(b"", body)
+    return bare.count(b",") + bare.count(b"[") + bare.count(b"{")
 
 
 class BodyLimits:
     """Pure ASGI middleware: buffers at most the limit of body, then replays it to the app.
 
-    Batch paths (ending in ":batch") and FHIR bodies (application/fhir+json) have their own, larger limits.
+    The batch route has its own, larger limit, and a limit on how many JSON values its body holds; FHIR
+    bodies (application/fhir+json) have theirs.
     """
 
     def __init__(
@@ -53,8 +69,9 @@ class BodyLimits:
         if scope["type"] != "http" or scope["method"] not in BODY_METHODS:
             await self.app(scope, receive, send)
             return
+        batch = scope["path"] == BATCH_PATH
         headers = Headers(scope=scope)
-        limit = self.max_batch_bytes if scope["path"].endswith(BATCH_SUFFIX) else self.max_bytes
+        limit = self.max_batch_bytes if batch else self.max_bytes
         if media_type(headers.get("content-type", "")) == FHIR_JSON:
             limit = self.max_fhir_bytes
         declared = headers.get("content-length")
@@ -76,6 +93,12 @@ class BodyLimits:
             chunks.append(chunk)
             more = message.get("more_body", False)
         body = b"".join(chunks)
+        if batch and json_values(body) > MAX_BATCH_VALUES:
+            await problem(
+                BODY_TOO_LARGE,
+                f"The body must hold at most {MAX_BATCH_VALUES} JSON values (objects, lists and items).",
+            )(scope, receive, send)
+            return
         replayed = False
 
         async def replay() -> Message:

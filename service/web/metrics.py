@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+from collections.abc import Sequence
 from functools import cache
 from pathlib import Path
 
@@ -95,7 +96,7 @@ def observe_request(method: str, route: str, status: int, seconds: float) -> Non
     duration.observe(seconds)
 
 
-def observe_answer(rules_fired: list[str], step_codes: list[str]) -> None:
+def observe_answer(rules_fired: Sequence[str], step_codes: Sequence[str]) -> None:
     for rule in rules_fired:
         _rule_series(rule).inc()
     for code in step_codes:

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from service.web import problem_types as types
@@ -21,18 +22,20 @@ BODY_PARSE_ERROR = "There was an error parsing the body"
 
 
 class FieldError(BaseModel):
-    field: str
-    reason: str
+    field: str = Field(description="The field, as a path into the body: `opinions[0].diagnosis.stage`.")
+    reason: str = Field(description="What is wrong with it; never the value sent.")
 
 
 class Problem(BaseModel):
     """An RFC 9457 problem document; ``errors`` names each bad field and why."""
 
-    type: str
-    title: str
-    status: int
-    detail: str
-    errors: list[FieldError] | None = None
+    type: str = Field(description="A URL naming the kind of problem.")
+    title: str = Field(description="The kind of problem, in a few words.")
+    status: int = Field(description="The HTTP status code.")
+    detail: str = Field(description="What went wrong with this request; never a value from it.")
+    errors: list[FieldError] | None = Field(
+        default=None, description="Each bad field and why, when the body was refused."
+    )
 
 
 class UnsupportedMediaType(Exception):
@@ -60,29 +63,47 @@ def problem(
     )
 
 
+# A field name is repeated in an error only when it looks like one; any other name (a whole paragraph, a
+# patient's name, control characters) is "an unknown field" at its position.
+FIELD_NAME = re.compile(r"[A-Za-z0-9_-]{1,64}")
+UNNAMED = "an unknown field"
+# Validator messages that quote a piece of the input (pydantic's UUID parser names the bad character).
+GENERIC_MESSAGES = {
+    "uuid_parsing": "Input should be a valid UUID",
+    "uuid_type": "Input should be a valid UUID",
+}
+
+
+def _named(part: object) -> bool:
+    return isinstance(part, int) or FIELD_NAME.fullmatch(str(part)) is not None
+
+
 def _field_path(loc: tuple[Any, ...]) -> str:
-    """("body", "opinions", 0, "clinician") -> "opinions[0].clinician"."""
+    """("body", "opinions", 0, "clinician") -> "opinions[0].clinician"; a name that does not look like a
+    field name is never repeated: `(an unknown field)` stands in its place."""
     parts = list(loc[1:] if loc and loc[0] in ("body", "query", "path", "header") else loc)
     path = ""
     for part in parts:
         if isinstance(part, int):
             path += f"[{part}]"
         else:
-            path += ("." if path else "") + str(part)
+            path += ("." if path else "") + (str(part) if _named(part) else f"({UNNAMED})")
     return path or "body"
 
 
 def _reason(error: dict[str, Any]) -> str:
     """The validator's own words, which never echo the submitted value."""
     if error["type"] == "extra_forbidden":
-        return "unknown field"
+        return "unknown field" if _named(error["loc"][-1]) else f"{UNNAMED} (its name is not repeated)"
     if error["type"] == "json_invalid":
         position = error["loc"][-1] if isinstance(error["loc"][-1], int) else None
         where = f" at character {position}" if position is not None else ""
         return f"malformed JSON{where}: {error.get('ctx', {}).get('error', 'cannot be parsed')}"
     if error["type"] == "missing" and error["loc"] == ("body",):
         return "a JSON body is required"
-    return str(error["msg"])
+    if error["type"] in ("value_error", "assertion_error") and "error" in error.get("ctx", {}):
+        return str(error["ctx"]["error"])  # our validator's words, without pydantic's "Value error, "
+    return GENERIC_MESSAGES.get(error["type"], str(error["msg"]))
 
 
 def field_errors(errors: list[dict[str, Any]]) -> list[FieldError]:

@@ -272,3 +272,10 @@ def test_the_key_cli_hashes_an_existing_key_from_stdin() -> None:
         check=True,
     )
     assert result.stdout.strip() == f"- {key.hash}"
+
+
+@pytest.mark.parametrize("authorization", [Keys.portal_new.key, f"Token {Keys.portal_new.key}"])
+def test_a_key_sent_without_the_bearer_scheme_is_told_so(server: Server, authorization: str) -> None:
+    body = problem(post(server, None, Authorization=authorization), 401)
+    assert "does not use the Bearer scheme" in body["detail"]
+    assert "No credential was sent" not in body["detail"]

@@ -92,9 +92,12 @@ def test_rs384_from_a_jwks_file_is_accepted(setup: Setup) -> None:
 
 
 def test_feedback_accepts_the_service_url_or_the_feedback_url_as_audience(setup: Setup) -> None:
+    answer = setup.call(setup.rs.token(claims(EHR_FILE_ISSUER, setup.endpoint)))
+    card = answer.json()["cards"][0]["uuid"]  # feedback is taken on a card the service gave this client
+    feedback = {"feedback": [{**FEEDBACK["feedback"][0], "card": card}]}
     for audience in (setup.endpoint, setup.endpoint + "/feedback"):
         token = setup.rs.token(claims(EHR_FILE_ISSUER, audience))
-        assert setup.call(token, "/feedback", FEEDBACK).status_code == 200
+        assert setup.call(token, "/feedback", feedback).status_code == 200
 
 
 def test_a_scope_the_cds_client_lacks_is_403(setup: Setup) -> None:
@@ -124,6 +127,31 @@ def test_issued_slightly_in_the_future_within_the_skew(setup: Setup) -> None:
 def test_a_lifetime_over_five_minutes(setup: Setup) -> None:
     now = int(time.time())
     refused(setup.call(setup.es.token(claims(EHR_URL_ISSUER, setup.endpoint, exp=now + 3600))))
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"exp": 10**400},
+        {"exp": float("inf")},
+        {"exp": float("nan")},
+        {"iat": 10**400},
+        {"nbf": 10**400},
+        {"exp": "soon"},
+    ],
+    ids=[
+        "exp-401-digits",
+        "exp-infinite",
+        "exp-nan",
+        "iat-401-digits",
+        "nbf-huge",
+        "exp-text",
+    ],
+)
+def test_a_validly_signed_token_with_an_out_of_range_claim_is_401_not_500(
+    setup: Setup, changes: dict[str, Any]
+) -> None:
+    refused(setup.call(setup.es.token(claims(EHR_URL_ISSUER, setup.endpoint, **changes))))
 
 
 @pytest.mark.parametrize("claim", ["iss", "aud", "exp", "iat", "jti"])

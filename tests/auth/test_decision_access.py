@@ -57,7 +57,7 @@ def test_a_client_reads_and_rates_only_its_own_decisions(tmp_path: Path) -> None
         assert report_all["decisions"] == 2
 
 
-def test_cds_hooks_card_feedback_counts_only_for_the_callers_own_cards(tmp_path: Path) -> None:
+def test_cds_hooks_card_feedback_is_taken_only_on_the_callers_own_cards(tmp_path: Path) -> None:
     from tests.api.routes.test_cds_hooks import CALL, hook_call
 
     ehr_a, ehr_b = ApiKey(), ApiKey()
@@ -80,7 +80,7 @@ def test_cds_hooks_card_feedback_counts_only_for_the_callers_own_cards(tmp_path:
             report = http.get("/v1/decisions/report", headers=ehr_a.headers).json()
             return sum(s["feedback"]["helpful"] for s in report["steps"])
 
-        assert http.post(f"{CALL}/feedback", json=feedback, headers=ehr_b.headers).status_code == 200
-        assert helpful() == 0  # another client's card: ignored, as an unknown card is
+        assert http.post(f"{CALL}/feedback", json=feedback, headers=ehr_b.headers).status_code == 400
+        assert helpful() == 0  # another client's card: refused, as a card never issued is
         assert http.post(f"{CALL}/feedback", json=feedback, headers=ehr_a.headers).status_code == 200
         assert helpful() == 1

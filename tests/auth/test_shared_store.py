@@ -1,5 +1,5 @@
 """With REDIS_URL, two server processes act as one: a JWT used on one is refused on the other, and a client's
-rate limit is shared. Uses the Redis on 127.0.0.1:6379 (database 15, a prefix of its own per test run)."""
+rate limit is shared. Uses the tests' private Redis (tests/support/services.py), with a prefix of its own."""
 
 from __future__ import annotations
 
@@ -15,8 +15,8 @@ from service.integrations.cds_hooks import SERVICE_ID
 from tests.support.auth import ApiKey, Server, SigningKey, claims, clients_file, serve
 from tests.support.bodies import STAGES_DIFFER
 from tests.support.server import free_port
+from tests.support.services import redis_url
 
-REDIS_URL = "redis://127.0.0.1:6379/15"
 ISSUER = "https://ehr.example.org"
 COMPARISON = STAGES_DIFFER
 HOOK_CALL = {
@@ -44,7 +44,7 @@ def pair(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Server, Ser
             },
         ],
     )
-    env = {"CLIENTS_FILE": str(path), "REDIS_URL": REDIS_URL, "REDIS_PREFIX": f"test-{uuid.uuid4().hex}:"}
+    env = {"CLIENTS_FILE": str(path), "REDIS_URL": redis_url(), "REDIS_PREFIX": f"test-{uuid.uuid4().hex}:"}
     with serve(**env) as first, serve(**env) as second:
         yield first, second, key
 

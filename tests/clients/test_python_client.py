@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import enum
 import importlib
+import inspect
 import os
 import subprocess
 import sys
@@ -86,6 +88,7 @@ def test_the_generated_client_gets_the_ranked_answer(api_client: Any, client: ht
     # The same answer as a plain HTTP call, parsed into typed models in rank order.
     expected = client.post("/v1/recommendations", json=comparison()).json()
     assert [step.code for step in answer.next_steps] == [s["code"] for s in expected["next_steps"]]
+    assert all(isinstance(step.code, models.StepCode) for step in answer.next_steps)
     assert [step.rank for step in answer.next_steps] == list(range(1, len(answer.next_steps) + 1))
     assert "pathology_review" in [step.code for step in answer.next_steps]  # different cancers named
     assert answer.consensus.value == "disagree"
@@ -166,3 +169,32 @@ def test_the_generated_client_calls_the_cds_service(api_client: Any, client: htt
     unknown = call.sync_detailed("no-such-service", client=api_client, body=request)
     assert unknown.status_code == 404
     assert isinstance(unknown.parsed, models.Problem)
+
+
+def test_the_generated_types_help(generated: Path) -> None:
+    """Enums where the contract has them, readable enum names, documented success types, optional headers."""
+    models = module("models")
+    step = models.NextStep.from_dict(
+        {
+            "rank": 1,
+            "code": models.StepCode.JOINT_REVIEW.value,
+            "title": "t",
+            "summary": "s",
+            "details": "d",
+            "questions_to_ask": [],
+            "reasons": [],
+            "resources": [],
+        }
+    )
+    assert isinstance(step.code, models.StepCode)  # a step code, not a plain string
+    # The stage is an AJCC form in any letter case (IIB, iib): a pattern-checked string, not an enum.
+    assert models.Diagnosis.from_dict({"cancer_type": "breast", "stage": "iib"}).stage == "iib"
+    enums = [v for v in vars(models).values() if isinstance(v, type) and issubclass(v, enum.Enum)]
+    assert models.Modality in enums and models.StepCode in enums
+    assert [m.name for e in enums for m in e if m.name.startswith("VALUE_")] == []
+    assert "decision_id" in (models.RecordedRecommendation.__doc__ or "")
+    assert "RecordedRecommendation" in (models.RecommendationResponse.__doc__ or "")
+    create = module("api.recommendations.recommendations_create")
+    for header in ("idempotency_key", "accept_language"):
+        annotation = str(inspect.signature(create.sync_detailed).parameters[header].annotation)
+        assert "None" not in annotation and "Unset" in annotation, annotation  # optional: left out, not null

@@ -13,7 +13,8 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.support.paths import ROOT
+from service.core.catalog import load_catalog
+from tests.support.paths import ROOT, RULES
 from tests.support.server import DEV_KEY
 
 TS = ROOT / "clients" / "ts"
@@ -109,3 +110,39 @@ def _same_comparison() -> dict[str, Any]:
         ],
         "time_sensitive": True,
     }
+
+
+def exhaustive_switch(codes: list[str]) -> str:
+    cases = "".join(f'    case "{code}": return {len(code)};\n' for code in codes)
+    return (
+        'import type { components } from "./schema.js";\n'
+        'export function handled(step: components["schemas"]["NextStep"]): number {\n'
+        "  switch (step.code) {\n"
+        f"{cases}"
+        "    default: { const unreachable: never = step.code; return unreachable; }\n"
+        "  }\n"
+        "}\n"
+    )
+
+
+def test_a_switch_over_the_step_code_is_checked_for_completeness(compiled: Path) -> None:
+    """NextStep.code is the StepCode enum: a switch missing a code does not compile."""
+    codes = list(load_catalog(RULES).step_codes)
+    check = TS / "generated" / "exhaustive.ts"
+    try:
+        check.write_text(exhaustive_switch(codes))
+        complete = run(str(BIN / "tsc"), "-p", ".", "--noEmit")
+        check.write_text(exhaustive_switch(codes[1:]))
+        missing = run(str(BIN / "tsc"), "-p", ".", "--noEmit")
+    finally:
+        check.unlink()
+    assert complete.returncode == 0, complete.stdout
+    assert missing.returncode != 0 and "never" in missing.stdout, missing.stdout
+
+
+def test_optional_headers_are_optional_strings_not_nullable(compiled: Path) -> None:
+    schema = (TS / "generated" / "schema.d.ts").read_text()
+    assert '"Idempotency-Key"?: string;' in schema
+    assert '"accept-language"?: string;' in schema
+    operations = schema.split("export interface operations {")[1]  # parameters inline, bodies by reference
+    assert "| null" not in operations  # no header, query or path parameter is nullable

@@ -15,9 +15,9 @@ from service.decisions.models import Base, Decision, DecisionStep, StepFeedback
 from service.decisions.store import Store
 from tests.storage import BACKENDS
 
-HEAD = "0003_lang_and_cards"
-PREVIOUS = "0002_feedback"
-OLDER = ["0001_decisions", "0002_feedback"]
+HEAD = "0004_deployment_secret"
+PREVIOUS = "0003_lang_and_cards"
+OLDER = ["0001_decisions", "0002_feedback", "0003_lang_and_cards"]
 pytestmark = pytest.mark.parametrize("empty_url", BACKENDS, indirect=True)
 
 

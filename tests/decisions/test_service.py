@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy import text
@@ -14,8 +16,9 @@ from service.config import get_settings
 from service.core.models import RecommendationResponse
 from service.core.rulebook import RuleBook
 from service.decisions.exceptions import DecisionNotFound, IdempotencyConflict, StoreUnavailable
+from service.decisions.migrate import upgrade
 from service.decisions.schemas import FeedbackRequest
-from service.decisions.service import DecisionLog, Filters
+from service.decisions.service import DecisionLog, Filters, ReplayedAnswer, canonical_json
 from service.decisions.store import Store
 from tests.support.bodies import TREATMENTS_DIFFER
 
@@ -136,3 +139,42 @@ def test_paging_is_stable_when_many_decisions_share_one_timestamp(
     assert len(seen) == len(set(seen)) == 6 and set(seen) == made
     times = [d.created_at for d in decision_log.page(Filters(), limit=10).decisions]
     assert times == sorted(times, reverse=True) and times[0] == at
+
+
+def test_a_fingerprint_is_keyed_by_the_deployment_secret_even_without_a_salt(
+    decision_log: DecisionLog, answer: RecommendationResponse, tmp_path: Path
+) -> None:
+    """DECISION_REQUEST_STORAGE=none and no salt: the fingerprint kept for an Idempotency-Key is an HMAC
+    with the secret migration 0004 made for this store, not a SHA-256 anyone can check a guess against."""
+    assert decision_log.request_storage == "none" and decision_log.salt is None
+    decision_log.record(answer, RAW, idempotency_key="keyed")
+    with decision_log.store.session() as session:
+        kept = session.execute(text("SELECT request_fingerprint FROM decisions")).scalar_one()
+    canonical = canonical_json(RAW).encode()
+    assert kept != hashlib.sha256(canonical).hexdigest()
+    # Another deployment (another store) has another secret, so another fingerprint for the same body.
+    other_url = f"sqlite:///{tmp_path / 'other.sqlite3'}"
+    upgrade(other_url)
+    other = DecisionLog(Store(other_url))
+    try:
+        other.record(answer, RAW, idempotency_key="keyed")
+        with other.store.session() as session:
+            assert session.execute(text("SELECT request_fingerprint FROM decisions")).scalar_one() != kept
+    finally:
+        other.store.close()
+    # The secret is kept with the store: a new process over it finds the retry.
+    again = DecisionLog(Store(decision_log.store.url))
+    try:
+        assert again.replay("anonymous", "keyed", RAW) is not None
+    finally:
+        again.store.close()
+
+
+def test_a_retry_that_loses_the_race_is_told_it_is_a_replay(
+    decision_log: DecisionLog, answer: RecommendationResponse
+) -> None:
+    first = decision_log.record(answer, RAW, idempotency_key="lost")
+    # The second passed its replay check before the first committed: its insert fails on the key.
+    second = decision_log.record(answer, RAW, idempotency_key="lost")
+    assert isinstance(second, ReplayedAnswer) and second == first
+    assert not isinstance(first, ReplayedAnswer)

@@ -163,7 +163,9 @@ def test_a_scenario_file_from_the_computer_loads_into_the_form(
     page.wait_for_selector("#scenario optgroup[label='draft.yaml (from this computer)']", state="attached")
     page.click("#scenario-form button[type=submit]")
     assert page.input_value('[data-path="opinions.1.diagnosis.cancer_type"]') == "lung"
-    assert page.is_checked('[data-path="opinions.0.explained_reasoning"]')
+    # A yes/no/unknown field is a choice of three: what the file leaves out stays "not given".
+    assert page.input_value('[data-path="opinions.0.explained_reasoning"]') == "true"
+    assert page.input_value('[data-path="records_shared"]') == ""
     page.click("#case-form button[type=submit]")
     page.wait_for_selector("#results section.answer")
     codes = page.eval_on_selector_all(

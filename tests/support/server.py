@@ -54,7 +54,8 @@ class ServerProcess:
         self.ready_timeout = ready_timeout
         self._output = tempfile.TemporaryFile("w+")  # noqa: SIM115 (closed in __exit__)
         self._data = tempfile.TemporaryDirectory()  # a fresh decision store, removed in __exit__
-        defaults = {"LOG_LEVEL": "warning", "DATA_DIR": self._data.name}
+        # The URL clients use is this server's own, as a proxy in front of it would be told.
+        defaults = {"LOG_LEVEL": "warning", "DATA_DIR": self._data.name, "PUBLIC_BASE_URL": self.base_url}
         if dev_key:
             defaults["DEV_API_KEY"] = DEV_KEY
         base = dict(os.environ if base_env is None else base_env)

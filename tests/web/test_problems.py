@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import httpx
@@ -155,6 +156,27 @@ def test_the_body_limit_is_a_setting() -> None:
         padded = {**GOOD, "opinions": [opinion(), opinion()], "pad": " " * 3000}
         problem(httpx.post(f"{base}/v1/recommendations", json=padded, headers=AUTH), 413)
         assert httpx.post(f"{base}/v1/recommendations", json=GOOD, headers=AUTH).status_code == 200
+
+
+def body_of(size: int) -> bytes:
+    """The good body, padded with trailing white space to exactly `size` bytes."""
+    body = json.dumps(GOOD).encode()
+    assert len(body) <= size
+    return body + b" " * (size - len(body))
+
+
+@pytest.mark.parametrize("chunked", [False, True], ids=["content-length", "chunked"])
+def test_a_body_of_exactly_the_limit_is_accepted_and_one_byte_more_is_a_413(chunked: bool) -> None:
+    """The limit is inclusive, whether the size is declared up front or counted as the body streams in."""
+    headers = {**AUTH, "content-type": "application/json"}
+
+    def send(base: str, body: bytes) -> httpx.Response:
+        content: Any = iter([body[: len(body) // 2], body[len(body) // 2 :]]) if chunked else body
+        return httpx.post(f"{base}/v1/recommendations", content=content, headers=headers, timeout=30)
+
+    with running_server(MAX_BODY_BYTES="2048") as base:
+        assert send(base, body_of(2048)).status_code == 200
+        problem(send(base, body_of(2049)), 413)
 
 
 def test_unknown_path_and_method_are_problems(client: httpx.Client) -> None:

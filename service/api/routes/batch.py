@@ -33,7 +33,6 @@ async def create_batch(
     recommendation (status 200), an invalid one its own problem (status 422) naming the fields.
 
     The answered items are recorded as decisions (each result's `decision_id`) in one transaction
-    before the batch is answered. A large batch takes a while, so it runs on a worker thread and
-    the server keeps answering other requests; the engine still takes one evaluation at a time.
+    before the batch is answered: either every answered item is kept, or the batch fails (503).
     """
     return await batch.answer(answering, rules, body.items, caller.id, accept_language, gate)

@@ -22,9 +22,11 @@ from service.api.deps import (
 from service.decisions.service import card_uuid
 from service.integrations import cds_feedback, cds_hooks, feedback_metrics, patient_view
 from service.integrations.cds_hooks import SERVICE_ID, CdsRequest, CdsResponse, Discovery, Feedback
-from service.web.problem_types import INVALID_HOOK_REQUEST
-from service.web.problems import PROBLEM_RESPONSES, field_errors, problem
+from service.web.problem_types import INVALID_HOOK_REQUEST, UNKNOWN_CARD
+from service.web.problems import PROBLEM_RESPONSES, FieldError, field_errors, problem
 from service.web.telemetry import note_steps
+
+NOT_OURS = "not a card this service gave you"
 
 
 class CdsHooksRoute(APIRoute):
@@ -37,6 +39,7 @@ class CdsHooksRoute(APIRoute):
             try:
                 return await handler(request)
             except RequestValidationError as exc:
+                _known(request.path_params.get("service_id", ""))  # unknown: 404, whatever the body
                 errors = field_errors(list(exc.errors()))
                 malformed = any(e.reason.startswith("malformed JSON") for e in errors)
                 detail = "The body is not valid JSON." if malformed else "The hook request is not valid."
@@ -74,8 +77,11 @@ ServiceId = Annotated[
 ]
 
 
+SERVICES = frozenset({SERVICE_ID, patient_view.SERVICE_ID})  # the ids discovery lists
+
+
 def _known(service_id: str) -> None:
-    if service_id not in (SERVICE_ID, patient_view.SERVICE_ID):
+    if service_id not in SERVICES:
         raise HTTPException(404, "No CDS service has this id; see GET /cds-services.")
 
 
@@ -132,9 +138,9 @@ async def call_service(
         card_ids = {
             s.code: str(card_uuid(answered.decision_id, s.code)) for s in answered.recommendation.next_steps
         }
-    return cds_hooks.cards(
-        answered.recommendation, comparison.time_sensitive, str(request.url_for("redoc")), card_ids
-    )
+    base: str | None = request.app.state.public_base_url  # never the caller's Host: no URL without it
+    source_url = base.rstrip("/") + "/redoc" if base else None
+    return cds_hooks.cards(answered.recommendation, comparison.time_sensitive, source_url, card_ids)
 
 
 @router.post(
@@ -143,7 +149,15 @@ async def call_service(
     summary="Tell the service what happened to its cards",
     response_model=None,
     status_code=200,
-    responses={**CDS_PROBLEMS, 200: {"description": "The feedback was counted."}},
+    responses={
+        **CDS_PROBLEMS,
+        200: {"description": "The feedback was recorded and counted."},
+        400: {
+            **PROBLEM_RESPONSES[400],
+            "description": "Malformed JSON, an invalid feedback body, or a `card` this service never gave "
+            "the caller; `errors` names each entry. Nothing of the request is recorded or counted.",
+        },
+    },
     dependencies=[require_scope("feedback")],
 )
 async def feedback(
@@ -151,13 +165,18 @@ async def feedback(
 ) -> Response:
     """Record whether each card was accepted or overridden (with the override reason).
 
-    Counted (metric `nextsteps_cds_feedback_total`, by outcome and by override reason when it is one
-    this service offers) and, for cards of a recorded decision, kept in the decision log as clinician
-    feedback (accepted = helpful, overridden = not helpful); comments are never stored or logged.
+    Each `card` must be the `uuid` of a card this service gave the caller; otherwise the whole request is
+    refused (400) and nothing is kept. Kept in the decision log as clinician feedback (accepted = helpful,
+    overridden = not helpful) and counted (metric `nextsteps_cds_feedback_total`, by outcome and by
+    override reason when it is one this service offers); comments are never stored or logged.
     """
     _known(service_id)
     if decisions is not None:  # first, so a retry after a 503 is not counted twice
         entries = cds_feedback.entries(body.feedback)
-        await run_in_threadpool(decisions.add_card_feedback, entries, caller.id, owner=caller.owner)
+        unknown = await run_in_threadpool(decisions.add_card_feedback, entries, caller.id, owner=caller.owner)
+        if unknown:
+            errors = [FieldError(field=f"feedback[{i}].card", reason=NOT_OURS) for i in unknown]
+            detail = "Feedback is only taken on cards this service gave you; nothing was recorded."
+            return problem(UNKNOWN_CARD, detail, errors)
     feedback_metrics.count(service_id, body.feedback)
     return Response(status_code=200)

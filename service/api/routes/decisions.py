@@ -1,10 +1,10 @@
 """The decision log over HTTP: one decision as first returned, feedback on it, and the auditors' views."""
 
 import uuid
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Path, Query, Response
 from pydantic import BeforeValidator
 from starlette.concurrency import run_in_threadpool
 
@@ -17,7 +17,7 @@ from service.decisions.schemas import (
     FeedbackRequest,
     RecordedRecommendation,
 )
-from service.decisions.service import CURSOR_PATTERN, Filters
+from service.decisions.service import CURSOR_PATTERN, ExistingFeedback, Filters
 from service.web.problems import PROBLEM_RESPONSES
 
 router = APIRouter(prefix="/v1", tags=["decisions"])
@@ -32,20 +32,33 @@ READ_ERRORS: Responses = {
 }
 
 
+DecisionId = Annotated[uuid.UUID, Path(description="The `decision_id` of an answer.")]
+
+
 def _iso_time(value: object) -> object:
-    """Only an ISO 8601 time with a UTC offset (not a number, not a local time)."""
-    if isinstance(value, str):
-        parsed = datetime.fromisoformat(value)  # ValueError -> 422 naming the parameter
-        if parsed.tzinfo is None:
-            raise ValueError("give a UTC offset, e.g. 2026-11-25T10:00:00Z")
-        return parsed
-    raise ValueError("an ISO 8601 time is required")
+    """Only an ISO 8601 time with a UTC offset (not a number, not a local time), as UTC. A ValueError is a
+    422 naming the parameter; its message is ours, as Python's would repeat the value."""
+    if not isinstance(value, str):
+        raise ValueError("an ISO 8601 time is required")
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        raise ValueError("an ISO 8601 time is required, e.g. 2026-11-25T10:00:00Z") from None
+    if parsed.tzinfo is None:
+        raise ValueError("give a UTC offset, e.g. 2026-11-25T10:00:00Z")
+    try:
+        return parsed.astimezone(UTC)
+    except OverflowError:  # e.g. 0001-01-01T00:00:00+14:00 is before the first representable time
+        raise ValueError("the time is out of range once converted to UTC") from None
 
 
 IsoTime = Annotated[datetime, BeforeValidator(_iso_time)]
 Since = Annotated[IsoTime | None, Query(description="Decisions made at or after this time (ISO 8601).")]
 Until = Annotated[IsoTime | None, Query(description="Decisions made before this time (ISO 8601).")]
-Version = Annotated[str | None, Query(min_length=1, max_length=100, description="Ruleset version.")]
+# Printable ASCII only: no NUL (PostgreSQL refuses it in text) or other control characters.
+Version = Annotated[
+    str | None, Query(min_length=1, max_length=100, pattern=r"^[!-~]+$", description="Ruleset version.")
+]
 
 
 @router.get(
@@ -56,7 +69,7 @@ Version = Annotated[str | None, Query(min_length=1, max_length=100, description=
     responses={**READ_ERRORS, **NOT_FOUND},
     dependencies=[require_scope("decisions:read")],
 )
-async def get_recommendation(decision_id: uuid.UUID, caller: Caller, decisions: DecisionsDep) -> Response:
+async def get_recommendation(decision_id: DecisionId, caller: Caller, decisions: DecisionsDep) -> Response:
     """The stored answer, byte for byte what the client was first given, in the same language.
 
     A client reads only the decisions it asked for (`admin`: every one); others are not found."""
@@ -70,14 +83,34 @@ async def get_recommendation(decision_id: uuid.UUID, caller: Caller, decisions: 
     summary="Report a next step of a decision as done, helpful or not helpful",
     status_code=201,
     response_model=FeedbackRecorded,
-    responses={**PROBLEM_RESPONSES, **NOT_FOUND, **UNAVAILABLE},
+    responses={
+        200: {
+            "model": FeedbackRecorded,
+            "description": "The same feedback was recorded before: that record.",
+        },
+        **PROBLEM_RESPONSES,
+        **NOT_FOUND,
+        **UNAVAILABLE,
+    },
     dependencies=[require_scope("feedback")],
 )
 async def post_feedback(
-    decision_id: uuid.UUID, body: FeedbackRequest, caller: Caller, decisions: DecisionsDep
+    decision_id: DecisionId,
+    body: FeedbackRequest,
+    caller: Caller,
+    decisions: DecisionsDep,
+    response: Response,
 ) -> FeedbackRecorded:
-    """A patient or clinician says what they did with one next step; the step must be in the decision."""
-    return await run_in_threadpool(decisions.add_feedback, decision_id, body, caller.id, owner=caller.owner)
+    """A patient or clinician says what they did with one next step; the step must be in the decision.
+
+    The same feedback from the same client within 10 minutes is not kept twice: the answer is the record
+    kept the first time, with status 200."""
+    recorded = await run_in_threadpool(
+        decisions.add_feedback, decision_id, body, caller.id, owner=caller.owner
+    )
+    if isinstance(recorded, ExistingFeedback):
+        response.status_code = 200
+    return recorded
 
 
 @router.get(
@@ -95,7 +128,7 @@ async def list_decisions(
     until: Until = None,
     code: Annotated[StepCode | None, Query(description="Decisions that recommended this step.")] = None,
     ruleset_version: Version = None,
-    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    limit: Annotated[int, Query(ge=1, le=200, description="At most this many decisions per page.")] = 50,
     cursor: Annotated[
         str | None,
         Query(pattern=CURSOR_PATTERN, description="`next_cursor` of the page before (opaque)."),

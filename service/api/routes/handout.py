@@ -1,8 +1,9 @@
 """GET /v1/recommendations/{id}/handout: a recorded decision as a page a patient can print, or a PDF."""
 
 import uuid
+from typing import Annotated
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Path, Request, Response
 from starlette.concurrency import run_in_threadpool
 
 from service.api.deps import Caller, DecisionsDep, HandoutLabelsDep, require_scope
@@ -39,7 +40,7 @@ OFFERS = (HTML, PDF)
     dependencies=[require_scope("decisions:read")],
 )
 async def get_handout(
-    decision_id: uuid.UUID,
+    decision_id: Annotated[uuid.UUID, Path(description="The `decision_id` of an answer.")],
     request: Request,
     caller: Caller,
     decisions: DecisionsDep,

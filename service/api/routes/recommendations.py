@@ -64,11 +64,9 @@ async def create_recommendation(
     mCODE profiles welcome), mapped to one opinion per clinician by `rules/fhir/*.yaml`; the answer then
     carries `fhir`: the opinions derived and which resources were used or ignored, by id and reason.
 
-    The answer is recorded as a decision (its `decision_id`) before it is sent. The engine runs on the
-    event loop thread: it takes well under a millisecond and must be entered by one thread at a time.
-
-    Patient-facing text is in the request's `lang`, else the best match for `Accept-Language`,
-    else English; `Content-Language` names the language used.
+    The answer is recorded as a decision (its `decision_id`) before it is sent; send `Idempotency-Key` to
+    retry safely. Patient-facing text is in the request's `lang`, else the best match for
+    `Accept-Language`, else English; `Content-Language` names the language used.
     """
     answered = await answering.answer_one(
         rules, comparison.request, caller.id, accept_language, idempotency_key, gate

@@ -94,6 +94,16 @@ function renderProperty(name, propSchema, path, required) {
     for (const value of schema.enum) select.append(el("option", { value, text: optionName(name, value) }));
     return el("div", { class: "field" }, el("label", { for: id, text: labelFor(name) }), select, helpNode);
   }
+  if (schema.type === "boolean" && optional && propSchema.default === undefined) {
+    // Unknown is a value of its own: a checkbox would turn "not given" into false.
+    const select = el("select", { id, "data-path": path, "data-kind": "tristate", "aria-describedby": describedBy });
+    select.append(
+      el("option", { value: "", text: "(not given)" }),
+      el("option", { value: "true", text: "yes" }),
+      el("option", { value: "false", text: "no" }),
+    );
+    return el("div", { class: "field" }, el("label", { for: id, text: labelFor(name) }), select, helpNode);
+  }
   if (schema.type === "boolean") {
     const box = el("input", { id, type: "checkbox", "data-path": path, "data-kind": "boolean", "aria-describedby": describedBy });
     return el("div", { class: "field check" }, box, " ", el("label", { for: id, text: labelFor(name) }), helpNode);
@@ -104,6 +114,20 @@ function renderProperty(name, propSchema, path, required) {
   }
   if (schema.type === "array") {
     const items = unwrap(schema.items).schema;
+    if (items.enum && propSchema["x-ordered"]) {
+      // An ordered list (the sequence of treatments): one choice per position, the order kept.
+      const group = el("fieldset", { "data-path": path, "data-kind": "ordered", "aria-describedby": describedBy });
+      group.append(el("legend", { text: `${labelFor(name)}, in order` }));
+      items.enum.forEach((_, position) => {
+        const selectId = fieldId();
+        const select = el("select", { id: selectId });
+        select.append(el("option", { value: "", text: "(none)" }));
+        for (const value of items.enum) select.append(el("option", { value, text: optionName(name, value) }));
+        group.append(el("div", { class: "field" }, el("label", { for: selectId, text: `${position + 1}.` }), select));
+      });
+      group.append(helpNode);
+      return group;
+    }
     if (items.enum) {
       const group = el("fieldset", { "data-path": path, "data-kind": "set", "aria-describedby": describedBy });
       group.append(el("legend", { text: labelFor(name) }));
@@ -243,6 +267,11 @@ function collect() {
     const kind = node.getAttribute("data-kind");
     if (kind === "enum" && node.value !== "") setPath(request, path, node.value);
     if (kind === "boolean") setPath(request, path, node.checked);
+    if (kind === "tristate" && node.value !== "") setPath(request, path, node.value === "true");
+    if (kind === "ordered") {
+      const chosen = [...node.querySelectorAll("select")].map((select) => select.value).filter(Boolean);
+      if (chosen.length) setPath(request, path, chosen);
+    }
     if (kind === "number" && node.value !== "") setPath(request, path, Number(node.value));
     if (kind === "text" && node.value.trim() !== "") setPath(request, path, node.value.trim());
     if (kind === "lines" && node.value.trim() !== "") {
@@ -272,6 +301,12 @@ function fill(request) {
     const kind = node.getAttribute("data-kind");
     if (kind === "enum") node.value = value ?? (node.querySelector('option[value=""]') ? "" : node.options[0].value);
     if (kind === "boolean") node.checked = value === true;
+    if (kind === "tristate") node.value = value === true ? "true" : value === false ? "false" : "";
+    if (kind === "ordered") {
+      node.querySelectorAll("select").forEach((select, position) => {
+        select.value = (value || [])[position] ?? "";
+      });
+    }
     if (kind === "number" || kind === "text") node.value = value ?? "";
     if (kind === "lines") node.value = (value || []).join("; ");
     if (kind === "set") for (const box of node.querySelectorAll("input")) box.checked = (value || []).includes(box.value);

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import httpx
@@ -77,3 +78,23 @@ def test_each_answered_item_is_recorded_as_a_decision(client: httpx.Client) -> N
         assert stored.status_code == 200
         assert stored.headers["content-language"] == "es"
         assert stored.json() == {**result["recommendation"], "decision_id": result["decision_id"]}
+
+
+def test_an_unknown_top_level_field_is_refused(client: httpx.Client) -> None:
+    response = client.post(URL, json={"items": [{"opinions": [opinion(), opinion()]}], "pad": "x" * 1000})
+    assert response.status_code == 422
+    assert [e["field"] for e in response.json()["errors"]] == ["pad"]
+
+
+def test_a_body_dense_with_json_values_is_refused_before_it_is_parsed(client: httpx.Client) -> None:
+    dense = b'{"items": [' + b"{}," * 700_000 + b"{}]}"  # 2 MiB, under the byte limit
+    response = client.post(URL, content=dense, headers={"content-type": "application/json"})
+    assert response.status_code == 413
+    assert "JSON values" in response.json()["detail"]
+
+
+def test_only_the_batch_route_has_the_batch_body_limit(client: httpx.Client) -> None:
+    body = json.dumps({"pad": "x" * 100_000})  # over the 64 KiB limit, under the batch one
+    for path in ("/cds-services/x:batch", "/v1/recommendations:batchx", "/v1/x:batch"):
+        response = client.post(path, content=body, headers={"content-type": "application/json"})
+        assert response.status_code == 413, path

@@ -141,18 +141,66 @@ def test_malformed_json_is_400(client: httpx.Client) -> None:
     assert response.json()["errors"][0]["field"] == "body"
 
 
-def test_an_unknown_service_is_404(client: httpx.Client) -> None:
-    for path in ("/cds-services/no-such-service", "/cds-services/no-such-service/feedback"):
-        body = hook_call() if path.count("/") == 2 else spec("feedback-overridden-with-reason.json")
-        response = client.post(path, json=body)
-        assert response.status_code == 404, path
-        assert response.headers["content-type"] == "application/problem+json"
+@pytest.mark.parametrize(
+    "body",
+    [
+        pytest.param(b"", id="empty"),
+        pytest.param(b"{}", id="empty-object"),
+        pytest.param(b'{"hook": ', id="malformed"),
+        pytest.param(b'{"hook": "patient-view"}', id="invalid"),
+        pytest.param(json.dumps(hook_call()).encode(), id="valid-call"),
+        pytest.param(json.dumps(spec("feedback-overridden-with-reason.json")).encode(), id="valid-feedback"),
+    ],
+)
+@pytest.mark.parametrize("path", ["/cds-services/no-such-service", "/cds-services/no-such-service/feedback"])
+def test_an_unknown_service_is_404_whatever_the_body(client: httpx.Client, path: str, body: bytes) -> None:
+    response = client.post(path, content=body, headers={"content-type": "application/json"})
+    assert response.status_code == 404, response.text
+    assert response.headers["content-type"] == "application/problem+json"
 
 
-def test_the_spec_feedback_example_is_accepted(client: httpx.Client) -> None:
-    response = client.post(f"{CALL}/feedback", json=spec("feedback-overridden-with-reason.json"))
+def metric_total(client: httpx.Client, name: str) -> float:
+    """The sum of a counter's samples on the live server's /metrics."""
+    return sum(
+        float(line.rsplit(" ", 1)[1])
+        for line in client.get("/metrics").text.splitlines()
+        if line.startswith(name + "{") or line.startswith(name + " ")
+    )
+
+
+def test_the_spec_feedback_example_is_accepted_for_one_of_our_cards(client: httpx.Client) -> None:
+    example = spec("feedback-overridden-with-reason.json")
+    example["feedback"][0]["card"] = client.post(CALL, json=hook_call()).json()["cards"][0]["uuid"]
+    response = client.post(f"{CALL}/feedback", json=example)
     assert response.status_code == 200
     assert response.content == b""
+
+
+@pytest.mark.parametrize(
+    "card",
+    [
+        pytest.param(None, id="the-spec-example-card"),
+        pytest.param("<a card uuid>", id="not-a-uuid"),
+        pytest.param(str(uuid.uuid4()), id="a-uuid-never-issued"),
+    ],
+)
+def test_feedback_on_a_card_never_issued_is_refused_and_not_counted(
+    client: httpx.Client, card: str | None
+) -> None:
+    """The spec names no status for this; like every invalid hook request here, it is 400 (problem+json)."""
+    ours = client.post(CALL, json=hook_call()).json()["cards"][0]["uuid"]
+    example = spec("feedback-overridden-with-reason.json")
+    stranger = {**example["feedback"][0], **({"card": card} if card else {})}
+    mine = {"card": ours, "outcome": "accepted", "outcomeTimestamp": "2026-11-25T10:00:00Z"}
+    before = metric_total(client, "nextsteps_cds_feedback_total")
+    response = client.post(f"{CALL}/feedback", json={"feedback": [mine, stranger]})
+    assert response.status_code == 400
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.json()["errors"] == [
+        {"field": "feedback[1].card", "reason": "not a card this service gave you"}
+    ]
+    assert stranger["card"] not in response.text  # never echoed
+    assert metric_total(client, "nextsteps_cds_feedback_total") == before  # not even the good entry
 
 
 def test_feedback_on_our_cards_is_accepted(client: httpx.Client) -> None:

@@ -155,6 +155,22 @@ def test_feedback_is_kept_and_counted_in_the_report(store_client: httpx.Client) 
     assert store_client.get("/v1/decisions/report", params={"since": later}).json()["steps"] == []
 
 
+def test_the_same_feedback_posted_again_is_the_first_record_answered_200(store_client: httpx.Client) -> None:
+    shown = decide(store_client, DIFFER)
+    url = f"/v1/recommendations/{shown['decision_id']}/feedback"
+    body = {"step_code": shown["next_steps"][0]["code"], "outcome": "helpful", "reporter": "patient"}
+    first = store_client.post(url, json=body)
+    assert first.status_code == 201
+    again = [store_client.post(url, json=body) for _ in range(5)]
+    assert [r.status_code for r in again] == [200] * 5
+    assert {r.json()["id"] for r in again} == {first.json()["id"]}
+    assert again[0].json() == first.json()
+    other = store_client.post(url, json={**body, "outcome": "done"})  # something else said: kept
+    assert other.status_code == 201 and other.json()["id"] != first.json()["id"]
+    step = {s["code"]: s for s in store_client.get("/v1/decisions/report").json()["steps"]}[body["step_code"]]
+    assert step["feedback"] == {"done": 1, "helpful": 1, "not_helpful": 0}
+
+
 def test_feedback_errors_are_problems_naming_the_field(store_client: httpx.Client) -> None:
     shown = decide(store_client, AGREE)
     url = f"/v1/recommendations/{shown['decision_id']}/feedback"
@@ -267,9 +283,15 @@ def test_a_cds_hooks_call_is_a_decision_and_its_card_feedback_lands_in_the_log(
                 "outcomeTimestamp": "2026-11-25T10:01:00+01:00",
             },
             {"card": second["uuid"], "outcome": "accepted", "outcomeTimestamp": "2026-11-25T10:00:00Z"},
-            {"card": str(uuid.uuid4()), "outcome": "accepted", "outcomeTimestamp": "2026-11-25T10:00:00Z"},
         ]
     }
+    never_issued = {
+        "card": str(uuid.uuid4()),
+        "outcome": "accepted",
+        "outcomeTimestamp": "2026-11-25T10:00:00Z",
+    }
+    refused = {"feedback": [*feedback["feedback"], never_issued]}
+    assert store_client.post(f"{CALL}/feedback", json=refused).status_code == 400  # all or nothing
     assert store_client.post(f"{CALL}/feedback", json=feedback).status_code == 200
     steps = {s["code"]: s for s in store_client.get("/v1/decisions/report").json()["steps"]}
     first_code, second_code = entry["next_steps"][0]["code"], entry["next_steps"][1]["code"]

@@ -136,7 +136,7 @@ def test_a_treatment_kind_given_twice_is_refused(client: httpx.Client) -> None:
     assert response.json()["errors"] == [
         {
             "field": "opinions[0].treatment.modalities",
-            "reason": "Value error, each treatment kind may appear only once",
+            "reason": "each treatment kind may appear only once",
         }
     ]
 

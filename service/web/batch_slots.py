@@ -1,0 +1,64 @@
+"""At most MAX_BATCHES_IN_FLIGHT batch requests at once in one worker, admitted before their body is read;
+one more is answered 503 with Retry-After. When the last batch in flight is done, the worker gives the
+memory it parsed and answered with back to the system."""
+
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import gc
+import logging
+
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from service.web.limits import BATCH_PATH
+from service.web.problem_types import BUSY
+from service.web.problems import problem
+
+log = logging.getLogger("service.web.batch_slots")
+RETRY_AFTER_SECONDS = 2
+
+
+def _malloc_trim() -> None:
+    """glibc keeps freed heap for reuse; malloc_trim(0) returns what it can. Elsewhere: nothing to do."""
+    name = ctypes.util.find_library("c")
+    libc = ctypes.CDLL(name) if name else None
+    trim = getattr(libc, "malloc_trim", None)
+    if trim is not None:
+        trim(0)
+
+
+def give_memory_back() -> None:
+    """A batch's objects can sit in reference cycles (an exception's traceback holds the parsed body)
+    until the collector's next full pass, which may be far away: collect now, then trim the heap."""
+    gc.collect()
+    _malloc_trim()
+
+
+class BatchSlots:
+    """Pure ASGI middleware, outside the body limits: a refused batch costs no body read."""
+
+    def __init__(self, app: ASGIApp, slots: int) -> None:
+        self.app = app
+        self.slots = slots
+        self.busy = 0
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["path"] != BATCH_PATH or scope["method"] != "POST":
+            await self.app(scope, receive, send)
+            return
+        if self.busy >= self.slots:
+            log.warning("batch refused: %d in flight in this worker", self.busy)
+            await problem(
+                BUSY,
+                "This worker is answering as many batches as it may; retry after the time in Retry-After.",
+                headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+            )(scope, receive, send)
+            return
+        self.busy += 1
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            self.busy -= 1
+            if self.busy == 0:
+                give_memory_back()

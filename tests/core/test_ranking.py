@@ -1,0 +1,56 @@
+"""Ranking: higher weight first; a tie keeps the catalog's order, whatever order the rules fired in."""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+
+from service.core.actions import Outcome, Placement, StepState
+from service.core.catalog import Catalog, load_catalog
+from service.core.ranking import Renderer
+from service.core.ruleset import Ruleset, load_ruleset
+from tests.support.paths import RULES
+
+
+@pytest.fixture(scope="module")
+def shipped() -> tuple[Catalog, Ruleset]:
+    catalog = load_catalog(RULES)
+    return catalog, load_ruleset(RULES, catalog)
+
+
+def outcome_with(ruleset: Ruleset, steps: list[tuple[str, int]]) -> Outcome:
+    """An outcome holding these (step code, weight) pairs, inserted in the given order."""
+    rule = next(rule.id for rule in ruleset.rules if rule.action == "recommend")
+    outcome = Outcome(ruleset)
+    for code, weight in steps:
+        outcome.steps[code] = StepState(code, weight, [Placement(rule)])
+    return outcome
+
+
+def test_a_tie_keeps_the_catalog_order_whatever_order_the_steps_arrived_in(
+    shipped: tuple[Catalog, Ruleset],
+) -> None:
+    catalog, ruleset = shipped
+    renderer = Renderer(catalog, ruleset)
+    first, second, third = catalog.step_codes[:3]
+    for arrival in itertools.permutations([first, second, third]):
+        ranked = renderer.rank(outcome_with(ruleset, [(code, 50) for code in arrival]))
+        assert [s.code for s in ranked] == [first, second, third], arrival
+
+
+def test_weight_outranks_catalog_order_and_a_tie_below_keeps_catalog_order(
+    shipped: tuple[Catalog, Ruleset],
+) -> None:
+    catalog, ruleset = shipped
+    renderer = Renderer(catalog, ruleset)
+    first, second, third = catalog.step_codes[:3]
+    ranked = renderer.rank(outcome_with(ruleset, [(first, 10), (second, 10), (third, 90)]))
+    assert [s.code for s in ranked] == [third, first, second]
+
+
+def test_the_rendered_ranks_follow_the_tie_break(shipped: tuple[Catalog, Ruleset]) -> None:
+    catalog, ruleset = shipped
+    first, second = catalog.step_codes[:2]
+    steps = Renderer(catalog, ruleset).render(outcome_with(ruleset, [(second, 7), (first, 7)]), "en", [], 2)
+    assert [(s.rank, s.code) for s in steps] == [(1, first), (2, second)]

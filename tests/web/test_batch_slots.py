@@ -1,0 +1,51 @@
+"""A worker answers at most MAX_BATCHES_IN_FLIGHT batches at once: one more is refused 503 with Retry-After
+before its body is read, and a slot is free again once a batch is answered."""
+
+from __future__ import annotations
+
+import json
+import socket
+from collections.abc import Iterator
+
+import httpx
+import pytest
+
+from tests.support.bodies import opinion
+from tests.support.server import AUTH, DEV_KEY, ServerProcess
+
+URL = "/v1/recommendations:batch"
+BODY = json.dumps({"items": [{"opinions": [opinion(), opinion("lung")]}]}).encode()
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[ServerProcess]:
+    with ServerProcess(MAX_BATCHES_IN_FLIGHT="1") as s:
+        yield s
+
+
+def test_a_batch_over_the_slots_is_refused_503_and_the_slot_comes_back(server: ServerProcess) -> None:
+    with socket.create_connection(("127.0.0.1", server.port), timeout=10) as slow:
+        # A batch whose body is still arriving holds the worker's one slot.
+        slow.sendall(
+            f"POST {URL} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {DEV_KEY}\r\n"
+            f"Content-Type: application/json\r\nContent-Length: {len(BODY)}\r\n\r\n".encode()
+            + BODY[:10]
+        )
+        refused = None
+        for _ in range(50):  # until the slow one has been admitted
+            refused = httpx.post(
+                server.base_url + URL, content=BODY, headers={**AUTH, "content-type": "application/json"}
+            )
+            if refused.status_code == 503:
+                break
+        assert refused is not None and refused.status_code == 503
+        assert refused.headers["retry-after"] == "2"
+        assert refused.headers["content-type"] == "application/problem+json"
+        # Other routes are not affected.
+        assert httpx.get(server.base_url + "/v1/rules", headers=AUTH).status_code == 200
+        slow.sendall(BODY[10:])
+        assert slow.recv(65536).startswith(b"HTTP/1.1 200")
+    answered = httpx.post(
+        server.base_url + URL, content=BODY, headers={**AUTH, "content-type": "application/json"}
+    )
+    assert answered.status_code == 200
