@@ -25,11 +25,13 @@ Role = Literal["patient", "clinician", "specialty", "diagnosis", "stage", "treat
 
 class UsedResource(BaseModel):
     resource: str = Field(description="`Type/id` (or its place in the Bundle when it has no id).")
-    used_as: Role
+    used_as: Role = Field(
+        description="What it was read as: patient, clinician, specialty, diagnosis, stage or treatment."
+    )
 
 
 class IgnoredResource(BaseModel):
-    resource: str
+    resource: str = Field(description="`Type/id` (or its place in the Bundle when it has no id).")
     reason: IgnoredReason = Field(
         description=(
             "not_read: says nothing about an opinion; code_not_mapped: its code is in no mapping table; "
@@ -52,5 +54,5 @@ class DerivedOpinionEntry(BaseModel):
 
 class FhirReport(BaseModel):
     opinions: list[DerivedOpinionEntry] = Field(description="One per clinician, oldest first.")
-    used: list[UsedResource]
-    ignored: list[IgnoredResource]
+    used: list[UsedResource] = Field(description="The resources an opinion was read from, and as what.")
+    ignored: list[IgnoredResource] = Field(description="The resources not read, and why.")

@@ -50,8 +50,12 @@ class PatientViewContext(BaseModel):
         pattern=r"^(Practitioner|PractitionerRole|Patient|RelatedPerson)/[A-Za-z0-9\-.]{1,64}$",
         description="Who opened the chart: a Practitioner, PractitionerRole, Patient or RelatedPerson.",
     )
-    patientId: StrictStr = Field(max_length=64, pattern=r"^[A-Za-z0-9\-.]{1,64}$")
-    encounterId: StrictStr | None = Field(default=None, max_length=64)
+    patientId: StrictStr = Field(
+        max_length=64, pattern=r"^[A-Za-z0-9\-.]{1,64}$", description="The FHIR id of the patient in view."
+    )
+    encounterId: StrictStr | None = Field(
+        default=None, max_length=64, description="The FHIR id of the current encounter, if any (not used)."
+    )
 
 
 def _json_number(value: Any) -> Any:
@@ -62,12 +66,20 @@ def _json_number(value: Any) -> Any:
 
 
 class FhirAuthorization(BaseModel):
-    access_token: StrictStr = Field(max_length=8000, pattern=r"^[A-Za-z0-9\-._~+/]+=*$")  # RFC 6750 b64token
-    token_type: Literal["Bearer"]
-    expires_in: Annotated[int, BeforeValidator(_json_number)] = Field(ge=0)
-    scope: StrictStr = Field(max_length=4000)
-    subject: StrictStr = Field(max_length=200)
-    patient: StrictStr | None = Field(default=None, max_length=64)
+    access_token: StrictStr = Field(  # RFC 6750 b64token
+        max_length=8000,
+        pattern=r"^[A-Za-z0-9\-._~+/]+=*$",
+        description="The bearer token for reading fhirServer; used for those reads only, never kept.",
+    )
+    token_type: Literal["Bearer"] = Field(description="Always Bearer.")
+    expires_in: Annotated[int, BeforeValidator(_json_number)] = Field(
+        ge=0, description="Seconds the token stays valid."
+    )
+    scope: StrictStr = Field(max_length=4000, description="The FHIR scopes the token grants.")
+    subject: StrictStr = Field(max_length=200, description="Who the token was issued to (this service).")
+    patient: StrictStr | None = Field(
+        default=None, max_length=64, description="The patient the token is limited to, if any."
+    )
 
 
 class PatientViewRequest(BaseModel):
@@ -75,16 +87,21 @@ class PatientViewRequest(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    hook: Literal["patient-view"]
-    hookInstance: uuid.UUID
+    hook: Literal["patient-view"] = Field(description="The hook: patient-view.")
+    hookInstance: uuid.UUID = Field(description="The EHR's id for this call.")
     fhirServer: StrictStr | None = Field(
         default=None,
         max_length=2000,
         pattern=r"^https?://[A-Za-z0-9.\-]+(:[0-9]{1,5})?(/[A-Za-z0-9._~/\-]*)?$",
+        description="The EHR's FHIR base URL, read for what the prefetch lacks (if the settings allow it).",
     )
-    fhirAuthorization: FhirAuthorization | None = None
-    context: PatientViewContext
-    prefetch: dict[str, Any] | None = None
+    fhirAuthorization: FhirAuthorization | None = Field(
+        default=None, description="The token for reading fhirServer."
+    )
+    context: PatientViewContext = Field(description="Who opened which patient's chart.")
+    prefetch: dict[str, Any] | None = Field(
+        default=None, description="FHIR searches the EHR ran ahead, by the keys of discovery's prefetch."
+    )
 
     @property
     def audience(self) -> Audience:

@@ -39,7 +39,8 @@ class CdsHooksRoute(APIRoute):
             try:
                 return await handler(request)
             except RequestValidationError as exc:
-                _known(request.path_params.get("service_id", ""))  # unknown: 404, whatever the body
+                if "service_id" in request.path_params:  # patient-view's route names its service itself
+                    _known(request.path_params["service_id"])  # unknown: 404, whatever the body
                 errors = field_errors(list(exc.errors()))
                 malformed = any(e.reason.startswith("malformed JSON") for e in errors)
                 detail = "The body is not valid JSON." if malformed else "The hook request is not valid."
