@@ -20,6 +20,9 @@ class Settings(BaseSettings):
     rules_dir: Path = PROJECT_ROOT / "rules"
     max_body_bytes: int = Field(default=64 * 1024, ge=1024, le=16 * 1024 * 1024)
     max_batch_body_bytes: int = Field(default=4 * 1024 * 1024, ge=1024, le=64 * 1024 * 1024)
+    # A FHIR Bundle (Content-Type application/fhir+json) may be larger than a JSON comparison.
+    max_fhir_body_bytes: int = Field(default=10 * 1024 * 1024, ge=1024, le=64 * 1024 * 1024)
+    max_fhir_entries: int = Field(default=2000, ge=1, le=20_000)
     # Batch requests one worker answers at once (each may parse up to MAX_BATCH_BODY_BYTES); one more is 503.
     max_batches_in_flight: int = Field(default=1, ge=1, le=64)
     log_level: str = Field(default="info", pattern="^(critical|error|warning|info|debug)$")
@@ -57,6 +60,13 @@ class Settings(BaseSettings):
     redis_prefix: str = Field(default="nextsteps:", max_length=100)
     # Longest time one request may take, body included; past it the answer is 503.
     request_timeout_seconds: float = Field(default=10.0, gt=0, le=300)
+    # CDS Hooks `patient-view`: the page about this service that cards link as their source (never the
+    # API docs; empty: no source.url), and the EHR FHIR servers it may read when a prefetch is missing
+    # (JSON list of base URLs; empty: any https server). Reads are bounded in time and size.
+    cds_source_url: str | None = Field(default=None, pattern=r"^https?://")
+    cds_fhir_servers: list[str] = Field(default_factory=list)
+    cds_fhir_timeout_seconds: float = Field(default=5.0, gt=0, le=60)
+    cds_fhir_max_bytes: int = Field(default=10 * 1024 * 1024, ge=1024, le=64 * 1024 * 1024)
     # Longest time a connection may take to send its request line and headers (408 and closed past it).
     header_timeout_seconds: float = Field(default=10.0, gt=0, le=300)
     # Open connections one worker keeps; one more is answered 503 and closed (service/web/http_protocol.py).

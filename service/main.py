@@ -14,6 +14,7 @@ from service.api.routes import (
     handout,
     health,
     metrics,
+    patient_view,
     recommendations,
     reference,
     review,
@@ -25,6 +26,9 @@ from service.core.live_rules import LiveRules
 from service.decisions.null_log import NullLog
 from service.decisions.service import DecisionLog
 from service.handout.labels import load_labels
+from service.integrations.fhir import problems as fhir_problems
+from service.integrations.fhir.reader import FhirReader
+from service.integrations.patient_view import ClinicianVoice
 from service.openapi import document
 from service.web import decision_problems, problems
 from service.web.batch_slots import BatchSlots
@@ -58,6 +62,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     # The rule book in use, swapped whole on a reload (service/core/live_rules.py).
     app.state.live_rules = LiveRules(settings.rules_dir, ENGINE_SECONDS.time, _observe_rules)
+    catalog = app.state.live_rules.current.catalog
+    app.state.fhir = FhirReader.load(settings.rules_dir, catalog, settings.max_fhir_entries)
+    app.state.clinician_voice = ClinicianVoice.load(settings.rules_dir, catalog)
     app.state.public_base_url = settings.public_base_url  # every absolute URL the service writes starts here
     app.state.handout_labels = load_labels(
         settings.rules_dir, set(app.state.live_rules.current.catalog.texts)
@@ -66,9 +73,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.answering = Answering(app.state.decisions or NullLog())
     problems.install(app)
     decision_problems.install(app)
+    fhir_problems.install(app)
     app.add_middleware(BindVocabulary, current=lambda: app.state.live_rules.current.vocabulary)
     app.add_middleware(
-        BodyLimits, max_bytes=settings.max_body_bytes, max_batch_bytes=settings.max_batch_body_bytes
+        BodyLimits,
+        max_bytes=settings.max_body_bytes,
+        max_batch_bytes=settings.max_batch_body_bytes,
+        max_fhir_bytes=settings.max_fhir_body_bytes,
     )
     # A batch over this worker's batch slots is refused before its body is read.
     app.add_middleware(BatchSlots, slots=settings.max_batches_in_flight)
@@ -93,7 +104,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         RequestTelemetry, ruleset_version=lambda: app.state.live_rules.current.recommender.ref.version
     )
     app.add_middleware(SecurityHeaders, hsts_max_age=settings.hsts_max_age_seconds)  # outermost
-    for module in (recommendations, batch, decisions, handout, reference, review, health, metrics, cds_hooks):
+    # patient_view before cds_hooks: its fixed path must win over `/cds-services/{service_id}`.
+    routers = (recommendations, batch, decisions, handout, reference, review, health, metrics)
+    for module in (*routers, patient_view, cds_hooks):
         app.include_router(module.router, dependencies=[Depends(require_json)])
     app.include_router(admin.router)  # it reads no body, so it asks for no content type
     if settings.bench_floor:

@@ -118,6 +118,7 @@ def test_operations_have_stable_ids_summaries_and_descriptions(doc: dict[str, An
         "rules-reload": "post /v1/admin/rules:reload",
         "cds-services-discover": "get /cds-services",
         "cds-services-call": "post /cds-services/{service_id}",
+        "cds-services-patient-view": "post /cds-services/nextsteps-patient-view",
         "cds-services-feedback": "post /cds-services/{service_id}/feedback",
     }
 

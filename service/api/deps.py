@@ -20,6 +20,7 @@ from service.decisions.exceptions import StoreOff
 from service.decisions.group_commit import CommitGate
 from service.decisions.service import DecisionLog
 from service.handout.labels import Labels
+from service.integrations.fhir.reader import FhirReader
 from service.web.timeout import GATE
 
 
@@ -51,6 +52,14 @@ async def get_recommender(rules: RulesDep) -> Recommender:
 
 
 RecommenderDep = Annotated[Recommender, Depends(get_recommender)]
+
+
+async def get_fhir_reader(request: Request) -> FhirReader:
+    reader: FhirReader = request.app.state.fhir
+    return reader
+
+
+FhirReaderDep = Annotated[FhirReader, Depends(get_fhir_reader)]
 
 
 AcceptLanguage = Annotated[

@@ -29,6 +29,19 @@ def batches(facts: list[Fact]) -> list[list[Fact]]:
     return [[*facts, PHASES[0]], *([phase] for phase in PHASES[1:])]
 
 
+# Read by the integrations (rules/fhir: FHIR mapping, rules/cds: card wording); they shape answers too,
+# so they are part of the ruleset hash.
+INTEGRATION_DIRS = ("fhir", "cds")
+
+
+def _integration_files(rules_dir: Path) -> dict[str, bytes]:
+    return {
+        str(path.relative_to(rules_dir)): path.read_bytes()
+        for folder in INTEGRATION_DIRS
+        for path in sorted((rules_dir / folder).glob("*.yaml"))
+    }
+
+
 @dataclass
 class Recommender:
     catalog: Catalog
@@ -60,7 +73,7 @@ class Recommender:
         ruleset = load_ruleset(rules_dir, catalog)
         aliases = {rule.id: list(rule.aliases) for rule in ruleset.rules}
         engine = RulesEngine(name, ruleset.definition(), aliases)
-        sha = ruleset_sha256({**catalog.files, **ruleset.files})
+        sha = ruleset_sha256({**_integration_files(rules_dir), **catalog.files, **ruleset.files})
         return cls(catalog, ruleset, engine, RulesetRef(version=catalog.version, sha256=sha), timer)
 
     def evaluate(self, request: RecommendationRequest) -> Outcome:

@@ -1,7 +1,8 @@
 """Everything read from one rules directory: the catalog, the recommender and the codes requests may use.
 
-An app holds one RuleBook (`app.state.rules`), built from its settings. A rules reload or a catalog per
-health system swaps or picks a whole RuleBook, so the codes accepted and the rules that answer always match.
+An app holds one RuleBook at a time (`app.state.live_rules.current`), built from its settings. A rules reload
+or a catalog per health system swaps or picks a whole RuleBook, so the codes accepted and the rules that
+answer always match.
 """
 
 from __future__ import annotations

@@ -9,6 +9,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from service.core.fhir_report import FhirReport
 from service.core.models import Closed, RecommendationResponse, RulesetRef, StepCodeOut
 from service.core.vocabulary import StepCode
 
@@ -37,6 +38,13 @@ class RecordedRecommendation(RecommendationResponse):
     under. `GET /v1/recommendations/{id}` returns it again, byte for byte."""
 
     decision_id: uuid.UUID = Field(description="Where this answer is kept: GET /v1/recommendations/{id}.")
+    fhir: FhirReport | None = Field(
+        default=None,
+        description=(
+            "Only in the answer to a FHIR Bundle: the opinions derived, and the resources used and ignored. "
+            "Not kept in the decision log."
+        ),
+    )
 
 
 class FeedbackRequest(Closed):

@@ -4,12 +4,19 @@ from __future__ import annotations
 
 from service.decisions.schemas import FeedbackOutcome, ReasonCode
 from service.integrations.cds_hooks import OVERRIDE_SYSTEM, FeedbackEntry
+from service.integrations.patient_view import NON_ADHERENCE
 
 OUTCOMES: dict[str, FeedbackOutcome] = {"accepted": "helpful", "overridden": "not_helpful"}
 REASONS = {
-    "already-done": ReasonCode.already_done,
-    "not-relevant": ReasonCode.did_not_apply,
-    "patient-declined": ReasonCode.patient_declined,
+    (OVERRIDE_SYSTEM, "already-done"): ReasonCode.already_done,
+    (OVERRIDE_SYSTEM, "not-relevant"): ReasonCode.did_not_apply,
+    (OVERRIDE_SYSTEM, "patient-declined"): ReasonCode.patient_declined,
+    # patient-view offers HL7's non-adherence reason categories (CDS Hooks 3.0 ballot)
+    (NON_ADHERENCE, "cds-not-applicable"): ReasonCode.did_not_apply,
+    (NON_ADHERENCE, "cds-suboptimal-context"): ReasonCode.not_clear,
+    (NON_ADHERENCE, "recipient-disagrees-evidence"): ReasonCode.care_team_advised_otherwise,
+    (NON_ADHERENCE, "does-not-align-preferences"): ReasonCode.patient_declined,
+    (NON_ADHERENCE, "not-convenient-feasible"): ReasonCode.hard_to_arrange,
 }
 
 
@@ -18,8 +25,7 @@ def reason(entry: FeedbackEntry) -> ReasonCode | None:
     coding = entry.overrideReason.reason if entry.overrideReason else None
     if coding is None:
         return None
-    known = REASONS.get(coding.code) if coding.system == OVERRIDE_SYSTEM else None
-    return known or ReasonCode.other
+    return REASONS.get((coding.system or "", coding.code)) or ReasonCode.other
 
 
 def entries(feedback: list[FeedbackEntry]) -> list[tuple[str, FeedbackOutcome, ReasonCode | None]]:

@@ -46,6 +46,9 @@ class CdsService(BaseModel):
     title: str = Field(description="The service's name.")
     description: str = Field(description="What the service does.")
     id: str = Field(description="The id to call it by: `POST /cds-services/{id}`.")
+    prefetch: dict[str, str] | None = Field(
+        default=None, description="FHIR queries the EHR may run ahead and send with the call."
+    )
     usageRequirements: str | None = Field(default=None, description="What an EHR must do to use it.")
 
 
@@ -183,12 +186,12 @@ def discovery() -> Discovery:
     )
 
 
-def _summary(step: NextStep) -> str:
+def card_summary(step: NextStep) -> str:
     text = step.title
     return text if len(text) <= SUMMARY_LIMIT else text[: SUMMARY_LIMIT - 1].rstrip() + "…"
 
 
-def _detail(step: NextStep, disclaimer: str) -> str:
+def card_detail(step: NextStep, disclaimer: str) -> str:
     """Markdown for the card body: the step in plain words, why, what to ask, the disclaimer."""
     lines = [step.summary, "", step.details, ""]
     lines += [f"- {reason.text}" for reason in step.reasons]
@@ -209,8 +212,8 @@ def cards(
         cards=[
             Card(
                 uuid=card_ids[step.code] if card_ids else str(uuid.uuid4()),
-                summary=_summary(step),
-                detail=_detail(step, answer.disclaimer),
+                summary=card_summary(step),
+                detail=card_detail(step, answer.disclaimer),
                 indicator=indicator,
                 source=Source(label=SOURCE_LABEL, url=source_url),
                 links=[Link(label=r.title, url=r.url, type="absolute") for r in step.resources],

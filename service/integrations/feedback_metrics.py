@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from prometheus_client import Counter
 
-from service.integrations.cds_hooks import OVERRIDE_REASONS, OVERRIDE_SYSTEM, FeedbackEntry
+from service.integrations import patient_view
+from service.integrations.cds_hooks import OVERRIDE_REASONS, FeedbackEntry
 
-KNOWN_REASONS = frozenset(r.code for r in OVERRIDE_REASONS)
+KNOWN_REASONS = frozenset((r.system, r.code) for r in (*OVERRIDE_REASONS, *patient_view.OVERRIDE_REASONS))
 
 CDS_FEEDBACK = Counter(
     "nextsteps_cds_feedback",
@@ -20,7 +21,7 @@ def reason_label(entry: FeedbackEntry) -> str:
     reason = entry.overrideReason.reason if entry.overrideReason else None
     if reason is None:
         return "none"
-    return reason.code if reason.system == OVERRIDE_SYSTEM and reason.code in KNOWN_REASONS else "other"
+    return reason.code if (reason.system, reason.code) in KNOWN_REASONS else "other"
 
 
 def count(service_id: str, entries: list[FeedbackEntry]) -> None:

@@ -9,13 +9,17 @@ from typing import Any
 
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
+from pydantic import BaseModel
 
+from service.core.models import RecommendationRequest
 from service.core.rulebook import RuleBook
 from service.openapi import security
+from service.web.limits import FHIR_JSON
 from service.web.problems import PROBLEM_JSON
 
 EXAMPLES = Path(__file__).resolve().parent / "examples.json"
 PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
+REF_TEMPLATE = "#/components/schemas/{model}"
 # Operations whose patient-facing text follows Accept-Language / `lang`.
 LANGUAGE_AWARE = {
     "recommendations-create",
@@ -61,9 +65,10 @@ def _examples(operation: dict[str, Any], examples: dict[str, Any]) -> None:
     """Attach the request and response examples kept in examples.json."""
     op_id = operation["operationId"]
     mine = examples["operations"].get(op_id, {})
-    body = operation.get("requestBody", {}).get("content", {}).get("application/json")
-    if body is not None:
-        body["example"] = mine["request"]
+    body = operation.get("requestBody", {}).get("content", {})
+    for media, key in (("application/json", "request"), (FHIR_JSON, "request_fhir")):
+        if media in body:
+            body[media]["example"] = mine[key]
     for status, response in operation["responses"].items():
         for media, content in response.get("content", {}).items():
             if media == PROBLEM_JSON:
@@ -102,6 +107,14 @@ def _language_header(operation: dict[str, Any], languages: list[str]) -> None:
         }
 
 
+def _add_schema(schemas: dict[str, Any], model: type[BaseModel]) -> None:
+    """A model's schema, and those it refers to, under components.schemas unless there already."""
+    schema = model.model_json_schema(ref_template=REF_TEMPLATE)
+    for name, definition in schema.pop("$defs", {}).items():
+        schemas.setdefault(name, definition)
+    schemas.setdefault(model.__name__, schema)
+
+
 def build(app: FastAPI) -> dict[str, Any]:
     """The document of this app: its codes (cancer types, steps, languages) are those of its rules."""
     rules: RuleBook = app.state.live_rules.current
@@ -126,6 +139,8 @@ def build(app: FastAPI) -> dict[str, Any]:
                 _examples(operation, examples)
                 _language_header(operation, languages)
     schemas = doc["components"]["schemas"]
+    with rules.vocabulary.bound():  # named by POST /v1/recommendations' two media types
+        _add_schema(schemas, RecommendationRequest)
     for unused in ("HTTPValidationError", "ValidationError"):
         schemas.pop(unused, None)
     return doc

@@ -18,6 +18,13 @@ from service.web.problems import UnsupportedMediaType, problem
 BODY_METHODS = {"POST", "PUT", "PATCH"}
 
 
+FHIR_JSON = "application/fhir+json"
+
+
+def media_type(content_type: str) -> str:
+    return content_type.split(";", 1)[0].strip().lower()
+
+
 def is_json(content_type: str) -> bool:
     media = content_type.split(";", 1)[0].strip().lower()
     return media == "application/json" or (media.startswith("application/") and media.endswith("+json"))
@@ -42,21 +49,31 @@ def json_values(body: bytes) -> int:
 class BodyLimits:
     """Pure ASGI middleware: buffers at most the limit of body, then replays it to the app.
 
-    The batch route has its own, larger limit, and a limit on how many JSON values its body holds.
+    The batch route has its own, larger limit, and a limit on how many JSON values its body holds; FHIR
+    bodies (application/fhir+json) have theirs.
     """
 
-    def __init__(self, app: ASGIApp, max_bytes: int, max_batch_bytes: int | None = None) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        max_bytes: int,
+        max_batch_bytes: int | None = None,
+        max_fhir_bytes: int | None = None,
+    ) -> None:
         self.app = app
         self.max_bytes = max_bytes
         self.max_batch_bytes = max_batch_bytes or max_bytes
+        self.max_fhir_bytes = max_fhir_bytes or max_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] not in BODY_METHODS:
             await self.app(scope, receive, send)
             return
         batch = scope["path"] == BATCH_PATH
-        limit = self.max_batch_bytes if batch else self.max_bytes
         headers = Headers(scope=scope)
+        limit = self.max_batch_bytes if batch else self.max_bytes
+        if media_type(headers.get("content-type", "")) == FHIR_JSON:
+            limit = self.max_fhir_bytes
         declared = headers.get("content-length")
         if declared is not None and (not declared.isdigit() or int(declared) > limit):
             await self._too_large(limit, scope, receive, send)

@@ -20,7 +20,7 @@ from service.api.deps import (
     require_scope,
 )
 from service.decisions.service import card_uuid
-from service.integrations import cds_feedback, cds_hooks, feedback_metrics
+from service.integrations import cds_feedback, cds_hooks, feedback_metrics, patient_view
 from service.integrations.cds_hooks import SERVICE_ID, CdsRequest, CdsResponse, Discovery, Feedback
 from service.web.problem_types import INVALID_HOOK_REQUEST, UNKNOWN_CARD
 from service.web.problems import PROBLEM_RESPONSES, FieldError, field_errors, problem
@@ -39,7 +39,8 @@ class CdsHooksRoute(APIRoute):
             try:
                 return await handler(request)
             except RequestValidationError as exc:
-                _known(request.path_params.get("service_id", ""))  # unknown: 404, whatever the body
+                if "service_id" in request.path_params:  # patient-view's route names its service itself
+                    _known(request.path_params["service_id"])  # unknown: 404, whatever the body
                 errors = field_errors(list(exc.errors()))
                 malformed = any(e.reason.startswith("malformed JSON") for e in errors)
                 detail = "The body is not valid JSON." if malformed else "The hook request is not valid."
@@ -61,12 +62,23 @@ CDS_PROBLEMS: dict[int | str, dict[str, Any]] = {
 }
 
 
+# The call route serves every id but patient-view's, which has its own route (and body) before it.
+CallServiceId = Annotated[
+    str,
+    Path(
+        description="The service's `id` from discovery.",
+        examples=[SERVICE_ID],
+        max_length=200,
+        # documentation only (the Rust regex engine has no look-ahead): that id never reaches this route
+        json_schema_extra={"pattern": r"^(?!nextsteps-patient-view$)"},
+    ),
+]
 ServiceId = Annotated[
     str, Path(description="The service's `id` from discovery.", examples=[SERVICE_ID], max_length=200)
 ]
 
 
-SERVICES = frozenset({SERVICE_ID})  # the ids discovery lists
+SERVICES = frozenset({SERVICE_ID, patient_view.SERVICE_ID})  # the ids discovery lists
 
 
 def _known(service_id: str) -> None:
@@ -79,11 +91,14 @@ def _known(service_id: str) -> None:
     operation_id="cds-services-discover",
     summary="CDS Hooks discovery",
     response_model=Discovery,
+    response_model_exclude_none=True,
     responses={500: PROBLEM_RESPONSES[500]},
 )
 async def discover() -> Discovery:
-    """The CDS services on this server: one, for the custom hook `org.nextsteps.opinion-compare`."""
-    return cds_hooks.discovery()
+    """The CDS services on this server: `patient-view` (reads the chart's FHIR resources, with the
+    prefetch templates it needs) and the custom hook `org.nextsteps.opinion-compare`."""
+    found = cds_hooks.discovery()
+    return Discovery(services=[patient_view.discovery_entry(), *found.services])
 
 
 @router.post(
@@ -96,7 +111,7 @@ async def discover() -> Discovery:
     dependencies=[require_scope("recommend")],
 )
 async def call_service(
-    service_id: ServiceId,
+    service_id: CallServiceId,
     body: CdsRequest,
     request: Request,
     response: Response,
