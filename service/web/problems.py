@@ -74,7 +74,8 @@ GENERIC_MESSAGES = {
 }
 
 
-def _named(part: object) -> bool:
+def named(part: object) -> bool:
+    """Whether a part of a field path may be repeated: an index, or a name that looks like a field name."""
     return isinstance(part, int) or FIELD_NAME.fullmatch(str(part)) is not None
 
 
@@ -87,14 +88,14 @@ def _field_path(loc: tuple[Any, ...]) -> str:
         if isinstance(part, int):
             path += f"[{part}]"
         else:
-            path += ("." if path else "") + (str(part) if _named(part) else f"({UNNAMED})")
+            path += ("." if path else "") + (str(part) if named(part) else f"({UNNAMED})")
     return path or "body"
 
 
 def _reason(error: dict[str, Any]) -> str:
     """The validator's own words, which never echo the submitted value."""
     if error["type"] == "extra_forbidden":
-        return "unknown field" if _named(error["loc"][-1]) else f"{UNNAMED} (its name is not repeated)"
+        return "unknown field" if named(error["loc"][-1]) else f"{UNNAMED} (its name is not repeated)"
     if error["type"] == "json_invalid":
         position = error["loc"][-1] if isinstance(error["loc"][-1], int) else None
         where = f" at character {position}" if position is not None else ""

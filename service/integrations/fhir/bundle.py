@@ -14,6 +14,8 @@ from fhir.resources.R4B.bundle import Bundle
 from fhir.resources.R4B.resource import Resource
 from pydantic import ValidationError
 
+from service.web.problems import UNNAMED, named
+
 MAX_ENTRIES = 2000
 
 
@@ -47,9 +49,11 @@ class Parsed:
 
 
 def _path(loc: tuple[Any, ...]) -> str:
+    """The element path; a name that does not look like an element name is never repeated."""
     path = ""
     for part in loc:
-        path += f"[{part}]" if isinstance(part, int) else ("." if path else "") + str(part)
+        shown = str(part) if named(part) else f"({UNNAMED})"
+        path += f"[{part}]" if isinstance(part, int) else ("." if path else "") + shown
     return path
 
 

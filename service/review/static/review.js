@@ -94,7 +94,7 @@ function renderProperty(name, propSchema, path, required) {
     for (const value of schema.enum) select.append(el("option", { value, text: optionName(name, value) }));
     return el("div", { class: "field" }, el("label", { for: id, text: labelFor(name) }), select, helpNode);
   }
-  if (schema.type === "boolean" && optional && propSchema.default === undefined) {
+  if (schema.type === "boolean" && optional && propSchema.default == null) {
     // Unknown is a value of its own: a checkbox would turn "not given" into false.
     const select = el("select", { id, "data-path": path, "data-kind": "tristate", "aria-describedby": describedBy });
     select.append(
