@@ -147,7 +147,7 @@ status, ready = get(f"{container}/readyz")
 assert status == 200 and ready["status"] == "ready", ready
 print(f"container-check: /readyz -> {status} {json.dumps(ready)}")
 import yaml  # noqa: E402  (from the project's venv)
-scenario = yaml.safe_load((root / "rules/scenarios/differ.yaml").read_text())[0]
+scenario = yaml.safe_load(sorted((root / "rules/scenarios").glob("*differ.yaml"))[0].read_text())[0]  # they differ
 body = json.dumps(scenario["request"]).encode()
 cs, in_container = get(f"{container}/v1/recommendations", body)
 ls, on_host = get(f"{local}/v1/recommendations", body)
