@@ -25,10 +25,8 @@ from service.config import Settings, get_settings
 from service.core.live_rules import LiveRules
 from service.decisions.null_log import NullLog
 from service.decisions.service import DecisionLog
-from service.handout.labels import load_labels
+from service.integrations.companions import Companions
 from service.integrations.fhir import problems as fhir_problems
-from service.integrations.fhir.reader import FhirReader
-from service.integrations.patient_view import ClinicianVoice
 from service.openapi import document
 from service.web import decision_problems, problems
 from service.web.batch_slots import BatchSlots
@@ -61,14 +59,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     # The rule book in use, swapped whole on a reload (service/core/live_rules.py).
-    app.state.live_rules = LiveRules(settings.rules_dir, ENGINE_SECONDS.time, _observe_rules)
-    catalog = app.state.live_rules.current.catalog
-    app.state.fhir = FhirReader.load(settings.rules_dir, catalog, settings.max_fhir_entries)
-    app.state.clinician_voice = ClinicianVoice.load(settings.rules_dir, catalog)
+    # The FHIR tables, card words and handout words load, check and swap with it.
+    companions = Companions.loader(settings.rules_dir, settings.max_fhir_entries)
+    app.state.live_rules = LiveRules(settings.rules_dir, ENGINE_SECONDS.time, _observe_rules, companions)
     app.state.public_base_url = settings.public_base_url  # every absolute URL the service writes starts here
-    app.state.handout_labels = load_labels(
-        settings.rules_dir, set(app.state.live_rules.current.catalog.texts)
-    )
     app.state.decisions = DecisionLog.from_settings(settings) if settings.decision_store == "on" else None
     app.state.answering = Answering(app.state.decisions or NullLog())
     problems.install(app)

@@ -14,6 +14,7 @@ import httpx
 
 from tests.support.auth import ApiKey, clients_file
 from tests.support.bodies import STAGES_DIFFER
+from tests.support.paths import RULES
 from tests.support.rules_edits import add_a_cancer_type, break_a_rule, bump_version, copy_rules
 from tests.support.server import AUTH, ServerProcess
 
@@ -148,3 +149,50 @@ def test_sighup_with_two_workers_reloads_both(tmp_path: Path) -> None:
         assert {int(pid) for pid in worker_revisions(client)} == workers  # the same workers: not restarted
         assert server.workers() == workers
         assert client.get("/v1/rules").json()["version"] == "2099.1.0"
+
+
+def test_the_handout_card_and_fhir_words_reload_with_the_rules_and_a_bad_one_is_refused(
+    tmp_path: Path,
+) -> None:
+    rules_dir = copy_rules(tmp_path)
+    labels = rules_dir / "handout" / "en.yaml"
+    voice = rules_dir / "cds" / "clinician-voice.yaml"
+    with (
+        ServerProcess(RULES_DIR=str(rules_dir)) as server,
+        httpx.Client(base_url=server.base_url, headers=AUTH, timeout=30) as admin,
+    ):
+        decision = admin.post("/v1/recommendations", json=STAGES_DIFFER).json()["decision_id"]
+        handout = f"/v1/recommendations/{decision}/handout"
+        assert "Steps to think about" in admin.get(handout, headers={"Accept": "text/html"}).text
+        old = revision(admin)
+
+        # a heading reworded: the revision changes and the next handout uses the new words
+        labels.write_text(labels.read_text().replace("Steps to think about", "Steps to weigh"))
+        reloaded = admin.post(RELOAD)
+        assert reloaded.status_code == 200 and reloaded.json()["changed"] is True
+        assert reloaded.json()["revision"] != old == reloaded.json()["previous_revision"]
+        page = admin.get(handout, headers={"Accept": "text/html"}).text
+        assert "Steps to weigh" in page and "Steps to think about" not in page
+        good = revision(admin)
+
+        # a card summary left empty: refused, naming the file and entry; the last good set serves on
+        voice.write_text(
+            voice.read_text().replace(
+                voice.read_text().split("confirmed_plan: ", 1)[1].split("\n", 1)[0], '""', 1
+            )
+        )
+        refused = admin.post(RELOAD)
+        assert refused.status_code == 422, refused.text
+        assert "cds/clinician-voice.yaml" in refused.json()["detail"]
+        assert "confirmed_plan" in refused.json()["detail"]
+        assert revision(admin) == good
+        assert admin.post("/v1/recommendations", json=STAGES_DIFFER).json()["ruleset"]["sha256"] == good
+        assert "Steps to weigh" in admin.get(handout, headers={"Accept": "text/html"}).text
+
+        # a FHIR table that does not parse: refused the same way
+        voice.write_bytes((RULES / "cds" / "clinician-voice.yaml").read_bytes())
+        fhir_table = sorted((rules_dir / "fhir").glob("*.yaml"))[0]
+        fhir_table.write_text("[unclosed")
+        refused = admin.post(RELOAD)
+        assert refused.status_code == 422 and f"fhir/{fhir_table.name}" in refused.json()["detail"]
+        assert revision(admin) == good

@@ -20,6 +20,7 @@ from service.decisions.exceptions import StoreOff
 from service.decisions.group_commit import CommitGate
 from service.decisions.service import DecisionLog
 from service.handout.labels import Labels
+from service.integrations.companions import Companions
 from service.integrations.fhir.reader import FhirReader
 from service.web.timeout import GATE
 
@@ -54,9 +55,16 @@ async def get_recommender(rules: RulesDep) -> Recommender:
 RecommenderDep = Annotated[Recommender, Depends(get_recommender)]
 
 
-async def get_fhir_reader(request: Request) -> FhirReader:
-    reader: FhirReader = request.app.state.fhir
-    return reader
+async def get_companions(rules: RulesDep) -> Companions:
+    """The FHIR tables, card words and handout words loaded with the request's rule book."""
+    return Companions.of(rules)
+
+
+CompanionsDep = Annotated[Companions, Depends(get_companions)]
+
+
+async def get_fhir_reader(companions: CompanionsDep) -> FhirReader:
+    return companions.fhir
 
 
 FhirReaderDep = Annotated[FhirReader, Depends(get_fhir_reader)]
@@ -145,10 +153,9 @@ async def require_decision_log(request: Request) -> DecisionLog:
 DecisionsDep = Annotated[DecisionLog, Depends(require_decision_log)]
 
 
-async def get_handout_labels(request: Request) -> dict[str, Labels]:
-    """The handout's headings per language (service.handout.labels), read at start-up."""
-    labels: dict[str, Labels] = request.app.state.handout_labels
-    return labels
+async def get_handout_labels(companions: CompanionsDep) -> dict[str, Labels]:
+    """The handout's headings per language (service.handout.labels), loaded with the rule book."""
+    return companions.handout_labels
 
 
 HandoutLabelsDep = Annotated[dict[str, Labels], Depends(get_handout_labels)]

@@ -55,17 +55,20 @@ class LiveRules:
         rules_dir: Path,
         timer: Callable[[], AbstractContextManager[object]] = nullcontext,
         observe: Callable[[LiveRules, str | None, bool], None] | None = None,
+        companions: Callable[[RuleBook], object] | None = None,
     ) -> None:
         """Load rules_dir (a RuleFileError stops start-up). `observe(self, previous_revision, failed)`
-        is called after the first load and after every reload attempt (the app's metrics)."""
-        self.rules_dir, self.timer = rules_dir, timer
+        is called after the first load and after every reload attempt (the app's metrics). `companions`
+        reads what the app needs beside the rules from the same directory, on every load: a failure
+        there refuses the reload like a bad rule."""
+        self.rules_dir, self.timer, self.companions = rules_dir, timer, companions
         self._observe = observe or (lambda live, previous, failed: None)
         self._names = itertools.count(1)
         self._reloading = threading.Lock()  # one reload at a time
         self._leases_lock = threading.Lock()
         self._leases: dict[int, int] = {}  # id(rule book) -> requests in flight on it
         self._retired: dict[int, RuleBook] = {}  # replaced, waiting for its last lease to end
-        self.current = RuleBook.load(rules_dir, timer, self._next_name())
+        self.current = RuleBook.load(rules_dir, timer, self._next_name(), companions)
         self.loaded_at = datetime.now(UTC)
         self.last_failure: ReloadFailure | None = None
         self._observe(self, None, False)
@@ -133,7 +136,7 @@ class LiveRules:
 
     def _load_checked(self, old: RuleBook) -> RuleBook | None:
         try:
-            new = RuleBook.load(self.rules_dir, self.timer, self._next_name())
+            new = RuleBook.load(self.rules_dir, self.timer, self._next_name(), self.companions)
         except RuleFileError as exc:
             raise _refused(str(exc)) from exc
         except Exception as exc:  # anything else the engine or the files raise: refused, never half-loaded

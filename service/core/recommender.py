@@ -29,9 +29,9 @@ def batches(facts: list[Fact]) -> list[list[Fact]]:
     return [[*facts, PHASES[0]], *([phase] for phase in PHASES[1:])]
 
 
-# Read by the integrations (rules/fhir: FHIR mapping, rules/cds: card wording); they shape answers too,
-# so they are part of the ruleset hash.
-INTEGRATION_DIRS = ("fhir", "cds")
+# Read by the layers above (rules/fhir: FHIR mapping, rules/cds: card wording, rules/handout: handout
+# words); they shape what callers get too, so they are part of the revision and a change to them reloads.
+INTEGRATION_DIRS = ("fhir", "cds", "handout")
 
 
 def _integration_files(rules_dir: Path) -> dict[str, bytes]:

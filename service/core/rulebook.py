@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +23,9 @@ from service.core.vocabulary import Vocabulary
 class RuleBook:
     recommender: Recommender
     vocabulary: Vocabulary
+    # What the layers above read from the same directory (the app's FHIR tables, card words and handout
+    # words: service/integrations/companions.py), checked and swapped with the rules; None when unused.
+    companions: object = None
 
     @classmethod
     def load(
@@ -30,11 +33,19 @@ class RuleBook:
         rules_dir: Path,
         timer: Callable[[], AbstractContextManager[object]] = nullcontext,
         name: str = RULESET_NAME,
+        companions: Callable[[RuleBook], object] | None = None,
     ) -> RuleBook:
         """Read and check rules_dir and start its engine as ruleset `name` (each evaluation wrapped in
-        `timer`); raises RuleFileError."""
+        `timer`), then load its `companions` from it; raises RuleFileError (the engine ruleset freed)."""
         recommender = Recommender.load(rules_dir, timer, name)
-        return cls(recommender, Vocabulary.of(recommender.catalog))
+        book = cls(recommender, Vocabulary.of(recommender.catalog))
+        if companions is None:
+            return book
+        try:
+            return replace(book, companions=companions(book))
+        except BaseException:
+            book.close()
+            raise
 
     @property
     def revision(self) -> str:

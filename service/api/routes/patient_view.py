@@ -11,6 +11,7 @@ from service.api.deps import (
     AnsweringDep,
     Caller,
     CommitGateDep,
+    CompanionsDep,
     FhirReaderDep,
     RulesDep,
     require_scope,
@@ -31,9 +32,8 @@ from service.web.telemetry import note_steps
 router = APIRouter(prefix="/cds-services", tags=["cds-hooks"], route_class=CdsHooksRoute)
 
 
-async def get_voice(request: Request) -> ClinicianVoice:
-    voice: ClinicianVoice = request.app.state.clinician_voice
-    return voice
+async def get_voice(companions: CompanionsDep) -> ClinicianVoice:
+    return companions.voice
 
 
 VoiceDep = Annotated[ClinicianVoice, Depends(get_voice)]
