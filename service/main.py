@@ -61,7 +61,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     # The rule book in use, swapped whole on a reload (service/core/live_rules.py).
-    app.state.live_rules = LiveRules(settings.rules_dir, ENGINE_SECONDS.time, _observe_rules)
+    app.state.live_rules = live = LiveRules(
+        settings.rules_dir, ENGINE_SECONDS.time, _observe_rules, settings.tenants_dir
+    )
+    # Every tenant a client belongs to has its overrides file, now and after every reload.
+    clients = auth_setup.registry(settings)
+    live.required_tenants = auth_setup.tenants_in_use(settings, clients, live.current.tenants)
     catalog = app.state.live_rules.current.catalog
     app.state.fhir = FhirReader.load(settings.rules_dir, catalog, settings.max_fhir_entries)
     app.state.clinician_voice = ClinicianVoice.load(settings.rules_dir, catalog)
@@ -88,6 +93,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         Authenticate,
         authenticator=auth_setup.authenticator(settings),
         anonymous=settings.decision_default_client,
+        tenant=settings.default_tenant,
     )
     app.add_middleware(RequestTimeout, seconds=settings.request_timeout_seconds)
     if settings.cors_origins:  # outermost, so refusals (413, 415) carry CORS headers too

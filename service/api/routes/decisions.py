@@ -9,6 +9,7 @@ from pydantic import BeforeValidator
 from starlette.concurrency import run_in_threadpool
 
 from service.api.deps import Caller, DecisionsDep, RecommenderDep, require_scope
+from service.core.tenants import TENANT_ID_PATTERN
 from service.core.vocabulary import StepCode
 from service.decisions.schemas import (
     DecisionPage,
@@ -58,6 +59,15 @@ Until = Annotated[IsoTime | None, Query(description="Decisions made before this 
 # Printable ASCII only: no NUL (PostgreSQL refuses it in text) or other control characters.
 Version = Annotated[
     str | None, Query(min_length=1, max_length=100, pattern=r"^[!-~]+$", description="Ruleset version.")
+]
+
+Tenant = Annotated[
+    str | None,
+    Query(
+        pattern=TENANT_ID_PATTERN,
+        description="Decisions made for this tenant's clients (a tenant id: lower-case letters, digits, "
+        "- and _).",
+    ),
 ]
 
 
@@ -154,7 +164,9 @@ async def report(
     since: Since = None,
     until: Until = None,
     ruleset_version: Version = None,
+    tenant: Tenant = None,
 ) -> DecisionReport:
-    """Counts over the decisions in the time range (and ruleset version), steps in catalog order."""
-    filters = Filters(since, until, None, ruleset_version, caller.owner)
+    """Counts over the decisions in the time range (and ruleset version, and tenant), steps in catalog
+    order; per rule how often it fired and how the steps it placed were rated."""
+    filters = Filters(since, until, None, ruleset_version, caller.owner, tenant)
     return await run_in_threadpool(decisions.report, filters, list(recommender.catalog.step_codes))
