@@ -375,7 +375,7 @@ def test_the_compose_file_mounts_the_clients_file_the_readme_describes() -> None
 
 def test_the_tenant_file_example_loads_and_shows_what_it_says(tmp_path: Path) -> None:
     """The README's tenant file, as `riverside.yaml` in a TENANTS_DIR: it loads, hides the tumor board and
-    adds the navigators' page; and it is a shortened deploy/tenants-example/riverside.yaml, entry for entry."""
+    adds the navigators' page; and it is a shortened deploy/tenants-example/riverside.yaml."""
     from service.core.rulebook import RuleBook
 
     [block] = blocks_of("tenant file")
