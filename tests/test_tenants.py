@@ -4,6 +4,7 @@ bad file is refused while the last good set serves; a bad file or an unknown ten
 
 from __future__ import annotations
 
+import json
 import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -14,7 +15,8 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.support.auth import ApiKey, clients_file
+from service.integrations.cds_hooks import SERVICE_ID
+from tests.support.auth import ApiKey, SigningKey, claims, clients_file
 from tests.support.bodies import STAGES_DIFFER, opinion
 from tests.support.paths import ROOT
 from tests.support.server import AUTH, ServerProcess, start_refused
@@ -23,6 +25,7 @@ EXAMPLES = ROOT / "deploy" / "tenants-example"
 THREE_DIFFER = {"opinions": [opinion(), opinion(stage="III"), opinion()]}  # the rules add a tumor board
 RIVERSIDE = "https://riverside.example.org/"
 RELOAD = "/v1/admin/rules:reload"
+EHR_ISSUER = "https://ehr.riverside.example.org"
 
 
 @dataclass
@@ -31,6 +34,7 @@ class Tenanted:
     tenants_dir: Path
     river: ApiKey
     lake: ApiKey
+    ehr: SigningKey  # the CDS Hooks client `river-ehr` (tenant riverside) signs its JWTs with it
 
     def client(self, key: ApiKey | None) -> httpx.Client:
         headers = key.headers if key is not None else AUTH  # None: the dev client, admin, no tenant
@@ -42,16 +46,23 @@ def tenanted(directory: Path) -> Iterator[Tenanted]:
     """A server with a copy of the example tenants, and clients `river` (riverside) and `lake` (lakeview)."""
     tenants_dir = directory / "tenants"
     shutil.copytree(EXAMPLES, tenants_dir)
-    river, lake = ApiKey(), ApiKey()
+    river, lake, ehr = ApiKey(), ApiKey(), SigningKey("ES384")
+    (directory / "ehr.jwks.json").write_text(json.dumps({"keys": [ehr.jwk()]}))
     clients = clients_file(
         directory,
         [
             {"id": "river-portal", "scopes": ["recommend"], "api_keys": [river.hash], "tenant": "riverside"},
             {"id": "lake-portal", "scopes": ["recommend"], "api_keys": [lake.hash], "tenant": "lakeview"},
+            {
+                "id": "river-ehr",
+                "scopes": ["recommend"],
+                "cds_hooks": {"issuer": EHR_ISSUER, "jwks_file": "ehr.jwks.json"},
+                "tenant": "riverside",
+            },
         ],
     )
     with ServerProcess(TENANTS_DIR=str(tenants_dir), CLIENTS_FILE=str(clients)) as server:
-        yield Tenanted(server, tenants_dir, river, lake)
+        yield Tenanted(server, tenants_dir, river, lake, ehr)
 
 
 @pytest.fixture(scope="module")
@@ -90,6 +101,26 @@ def test_each_client_sees_its_own_tenants_resources_and_no_other(shared: Tenante
         first = batch["results"][0]["recommendation"]
         assert urls(first) == urls(mine)
         assert "tumor_board" not in codes(batch["results"][1]["recommendation"])
+
+
+def test_a_cds_hooks_client_gets_its_tenants_view_in_its_cards(shared: Tenanted) -> None:
+    endpoint = f"{shared.server.base_url}/cds-services/{SERVICE_ID}"
+    call = {"hook": "org.nextsteps.opinion-compare", "hookInstance": "d1577c69-dfbe-44ad-ba6d-3e05e953b2ea"}
+    token = shared.ehr.token(claims(EHR_ISSUER, endpoint))
+    response = httpx.post(
+        endpoint,
+        json={**call, "context": THREE_DIFFER},
+        headers={"Authorization": f"Bearer {token}"},
+        timeout=30,
+    )
+    assert response.status_code == 200, response.text
+    links = [link["url"] for card in response.json()["cards"] for link in card.get("links", [])]
+    assert any(url.startswith(RIVERSIDE) for url in links)
+    # one card per step riverside shows, in its order: no tumor board card
+    with shared.client(shared.river) as river, shared.client(shared.lake) as lake:
+        mine = river.post("/v1/recommendations", json=THREE_DIFFER).json()
+        theirs = lake.post("/v1/recommendations", json=THREE_DIFFER).json()
+    assert len(response.json()["cards"]) == len(mine["next_steps"]) == len(theirs["next_steps"]) - 1
 
 
 def test_a_hidden_step_never_appears_and_the_rest_keep_their_order(shared: Tenanted) -> None:
