@@ -4,8 +4,12 @@ bad file is refused while the last good set serves; a bad file or an unknown ten
 
 from __future__ import annotations
 
+import hashlib
 import json
+import os
 import shutil
+import signal
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -216,9 +220,18 @@ def test_overrides_reload_with_the_rules_and_a_bad_file_keeps_the_last_good_set(
         assert gone.status_code == 422 and "riverside" in gone.json()["detail"]
         assert river.post("/v1/recommendations", json=STAGES_DIFFER).json()["tenant"]["id"] == "riverside"
 
-        # rolling back: restore the file, reload
+        # rolling back: restore the file, reload (SIGHUP this time, as an operator would)
         path.write_text(good)
-        assert dev.post(RELOAD).status_code == 200
+        os.kill(running.server.pid, signal.SIGHUP)
+        restored = hashlib.sha256(good.encode()).hexdigest()
+        deadline = time.monotonic() + 30
+        while dev.get("/v1/rules").json()["loaded"]["overrides"].get("riverside") != restored:
+            assert time.monotonic() < deadline, "the SIGHUP reload did not take the restored file"
+            time.sleep(0.2)
+        assert (
+            river.post("/v1/recommendations", json=STAGES_DIFFER).json()["tenant"]["overrides_sha256"]
+            == restored
+        )
 
 
 def test_a_bad_overrides_file_stops_start_up_naming_file_and_entry(tmp_path: Path) -> None:
