@@ -61,6 +61,8 @@ def tenants_in_use(settings: Settings, clients: Registry, known: Collection[str]
                 "(each tenant is a file <tenant>.yaml there)"
             )
         return frozenset(() if tenant is None else (tenant,))
+    if settings.default_tenant is not None:
+        log.warning("DEFAULT_TENANT applies only with AUTH_ENABLED=false; clients name their own tenant.")
     check_tenants(clients, known)
     return frozenset(clients.tenants().values())
 

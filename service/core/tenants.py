@@ -127,6 +127,8 @@ def read_tenants(
         return {}
     if not tenants_dir.is_dir():
         raise _error(tenants_dir.name or str(tenants_dir), None, "TENANTS_DIR is not a directory")
+    for stray in sorted(tenants_dir.glob("*.yml")):  # never silently skipped: it would look loaded
+        raise _error(f"{tenants_dir.name}/{stray.name}", None, "a tenant file's name ends in .yaml")
     linked = frozenset(rule_links)
     return {path.stem: _read(path, catalog, linked) for path in sorted(tenants_dir.glob("*.yaml"))}
 

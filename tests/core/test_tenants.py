@@ -143,6 +143,10 @@ def test_a_file_name_that_is_not_a_tenant_id_and_a_file_that_is_not_yaml_are_ref
     with pytest.raises(RuleFileError, match=r"other/acme\.yaml: is not valid YAML") as refused:
         read_tenants(broken, BOOK.catalog)
     assert "secret" not in str(refused.value)
+    (broken / "acme.yaml").unlink()
+    (broken / "acme.yml").write_text("steps: {}\n")
+    with pytest.raises(RuleFileError, match=r"other/acme\.yml: a tenant file's name ends in \.yaml"):
+        read_tenants(broken, BOOK.catalog)
     with pytest.raises(RuleFileError, match="TENANTS_DIR is not a directory"):
         read_tenants(tmp_path / "missing", BOOK.catalog)
 
