@@ -171,6 +171,13 @@ def test_decisions_keep_the_tenant_and_the_report_filters_by_it(shared: Tenanted
         assert "tumor_board" not in {s["code"] for s in after["steps"]}
         assert "tumor_board" in {s["code"] for s in report(tenant="lakeview")["steps"]}
 
+        # the list too: filtered by tenant, each decision with its tenant and overrides revision
+        listed = dev.get("/v1/decisions", params={"tenant": "riverside", "limit": 2}).json()["decisions"]
+        assert [d["id"] for d in listed] == [m["decision_id"] for m in reversed(made)]
+        assert {(d["tenant"], d["overrides_revision"]) for d in listed} == {
+            ("riverside", made[0]["tenant"]["overrides_sha256"])
+        }
+
         for bad in ("Not A Tenant!", "x" * 80, ""):
             refused = dev.get("/v1/decisions/report", params={"tenant": bad})
             assert refused.status_code == 422

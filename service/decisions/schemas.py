@@ -88,6 +88,10 @@ class DecisionEntry(BaseModel):
     )
     request_sha256: str | None = Field(default=None, description="Salted hash of the request (hashed).")
     request: dict[str, object] | None = Field(default=None, description="The request as sent (full).")
+    tenant: str | None = Field(default=None, description="The tenant of the client that asked, if any.")
+    overrides_revision: str | None = Field(
+        default=None, description="SHA-256 of that tenant's overrides file when the answer was given."
+    )
 
 
 class DecisionPage(BaseModel):

@@ -440,6 +440,8 @@ class DecisionLog:
                     request_storage=cast(RequestStorage, d.request_storage),
                     request_sha256=d.request_hash,
                     request=json.loads(d.request_json) if d.request_json else None,
+                    tenant=d.tenant,
+                    overrides_revision=d.overrides_revision,
                 )
                 for d in page
             ],

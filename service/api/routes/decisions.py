@@ -138,14 +138,15 @@ async def list_decisions(
     until: Until = None,
     code: Annotated[StepCode | None, Query(description="Decisions that recommended this step.")] = None,
     ruleset_version: Version = None,
+    tenant: Tenant = None,
     limit: Annotated[int, Query(ge=1, le=200, description="At most this many decisions per page.")] = 50,
     cursor: Annotated[
         str | None,
         Query(pattern=CURSOR_PATTERN, description="`next_cursor` of the page before (opaque)."),
     ] = None,
 ) -> DecisionPage:
-    """Filter by time range, step code and ruleset version; follow `next_cursor` for the next page."""
-    filters = Filters(since, until, str(code) if code else None, ruleset_version, caller.owner)
+    """Filter by time range, step code, ruleset version and tenant; follow `next_cursor` for the next page."""
+    filters = Filters(since, until, str(code) if code else None, ruleset_version, caller.owner, tenant)
     return await run_in_threadpool(decisions.page, filters, limit, cursor)
 
 
