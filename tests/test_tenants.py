@@ -261,3 +261,11 @@ def test_a_client_naming_an_unknown_tenant_stops_start_up(tmp_path: Path) -> Non
     assert "client 'portal' names tenant 'nowhere'" in result.stderr
     off = start_refused({"AUTH_ENABLED": "false", "DEFAULT_TENANT": "nowhere"})
     assert off.returncode == 2 and "DEFAULT_TENANT" in off.stderr
+
+
+def test_with_authentication_off_every_caller_is_in_the_default_tenant() -> None:
+    settings = {"AUTH_ENABLED": "false", "TENANTS_DIR": str(EXAMPLES), "DEFAULT_TENANT": "lakeview"}
+    with ServerProcess(dev_key=False, **settings) as server:
+        answer = httpx.post(f"{server.base_url}/v1/recommendations", json=STAGES_DIFFER, timeout=30).json()
+        assert answer["tenant"]["id"] == "lakeview"
+        assert any(url.startswith("https://lakeview.example.org/") for url in urls(answer))
