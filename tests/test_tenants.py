@@ -265,7 +265,7 @@ def test_a_client_naming_an_unknown_tenant_stops_start_up(tmp_path: Path) -> Non
 
 def test_with_authentication_off_every_caller_is_in_the_default_tenant() -> None:
     settings = {"AUTH_ENABLED": "false", "TENANTS_DIR": str(EXAMPLES), "DEFAULT_TENANT": "lakeview"}
-    with ServerProcess(dev_key=False, **settings) as server:
+    with ServerProcess(dev_key=False, env=settings) as server:
         answer = httpx.post(f"{server.base_url}/v1/recommendations", json=STAGES_DIFFER, timeout=30).json()
         assert answer["tenant"]["id"] == "lakeview"
         assert any(url.startswith("https://lakeview.example.org/") for url in urls(answer))
