@@ -14,7 +14,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 export HOST PORT
 
-.PHONY: engine-test-oldest run test rules-coverage lint typecheck unit clean openapi openapi-check browser test-servers pdf-libs pdf-tools vendor-docs bench bench-tools container-check bench-store migrate purge
+.PHONY: engine-test-oldest run test rules-coverage tenants-check lint typecheck unit clean openapi openapi-check browser test-servers pdf-libs pdf-tools vendor-docs bench bench-tools container-check bench-store migrate purge
 
 # uv (pinned, from PyPI) installs the pinned dependencies: a fresh clone is ready in a fraction of pip's time.
 # It is fetched once into .tools/ with the interpreter's pip, else with a bootstrap venv's.
@@ -73,11 +73,16 @@ typecheck: $(BIN)/.installed
 unit: $(BIN)/.installed $(TS)/node_modules/.installed browser pdf-tools test-servers
 	$(BIN)/pytest
 
-test: lint typecheck openapi-check rules-coverage unit ## the whole suite
+test: lint typecheck openapi-check rules-coverage tenants-check unit ## the whole suite
 
 # Per rule the scenarios (rules/scenarios/) that fire it, per step those that rank it; fails when a rule has none.
 rules-coverage: $(BIN)/.installed
 	$(BIN)/python -m service.review.coverage
+
+# Tenant overrides checked against the rules as a reload would: `make tenants-check TENANTS_DIR=/path/to/tenants`.
+TENANTS_DIR ?= deploy/tenants-example
+tenants-check: $(BIN)/.installed
+	$(BIN)/python -m service.review.tenants $(TENANTS_DIR)
 
 # The OpenAPI document is generated from the app and committed; openapi-check fails when they differ.
 openapi: $(BIN)/.installed ## regenerate openapi/openapi.json

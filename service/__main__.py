@@ -72,10 +72,13 @@ def main(argv: list[str]) -> int:
         print(f"nextsteps: cannot start: {exc}", file=sys.stderr)
         return 2
     try:
-        from service.core.recommender import Recommender
+        from service.auth.setup import tenants_in_use
+        from service.core.rulebook import RuleBook
 
-        Recommender.load(settings.rules_dir)
-    except RuleFileError as exc:
+        book = RuleBook.load(settings.rules_dir, tenants_dir=settings.tenants_dir)
+        book.close()
+        tenants_in_use(settings, registry(settings), book.tenants)
+    except (RuleFileError, ClientsFileError) as exc:
         print(f"nextsteps: cannot start: {exc}", file=sys.stderr)
         return 2
     if settings.decision_store == "on":

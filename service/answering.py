@@ -77,8 +77,10 @@ class Answering:
         accept_language: str | None = None,
         idempotency_key: str | None = None,
         gate: CommitGate | None = None,
+        tenant: str | None = None,
     ) -> Answered:
-        """Answer one comparison in the request's `lang`, else the best match for accept_language.
+        """Answer one comparison in the request's `lang`, else the best match for accept_language, as
+        the caller's `tenant` shows it (its overrides applied after the rules and the ranking).
 
         The engine runs on the calling (event loop) thread: it takes well under a millisecond and is
         entered by one thread at a time. The decision joins this process's next group commit, if the
@@ -91,7 +93,7 @@ class Answering:
             if replayed is not None:
                 return _replayed(replayed)
         lang = choose(request.lang, accept_language, rules.catalog.texts)
-        recommendation = rules.recommender.recommend(request, lang)
+        recommendation = rules.recommend(request, lang, tenant)
         stored = await self.log.record_async(recommendation, body, client_id, idempotency_key, lang, gate)
         if isinstance(stored, ReplayedAnswer):  # a request with the same key was recorded in the meantime
             return _replayed(stored)
@@ -105,13 +107,16 @@ class Answering:
         client_id: str,
         accept_language: str | None = None,
         gate: CommitGate | None = None,
+        tenant: str | None = None,
     ) -> list[Answered]:
         """Answer each comparison, then record them all in one transaction, then count them.
 
         A large batch takes a while, so it runs on a worker thread and the server keeps answering other
         requests; the engine still takes one evaluation at a time.
         """
-        return await run_in_threadpool(self._answer_many, rules, requests, client_id, accept_language, gate)
+        return await run_in_threadpool(
+            self._answer_many, rules, requests, client_id, accept_language, gate, tenant
+        )
 
     def _answer_many(
         self,
@@ -120,6 +125,7 @@ class Answering:
         client_id: str,
         accept_language: str | None,
         gate: CommitGate | None,
+        tenant: str | None,
     ) -> list[Answered]:
         if not requests:
             return []
@@ -127,7 +133,7 @@ class Answering:
         for request in requests:
             lang = choose(request.lang, accept_language, rules.catalog.texts)
             body = stored_request(request) if self.records else b""
-            answers.append((rules.recommender.recommend(request, lang), body, lang))
+            answers.append((rules.recommend(request, lang, tenant), body, lang))
         stored = self.log.record_many(answers, client_id, gate)
         for recommendation, _body, _lang in answers:
             _count(recommendation)

@@ -85,12 +85,13 @@ async def answer(
     client_id: str,
     accept_language: str | None,
     gate: CommitGate | None = None,
+    tenant: str | None = None,
 ) -> BatchResponse:
     """Validate each item on its own; the valid ones are answered (and recorded in one transaction, if the
     request still waits for them then: `gate`, service/web/timeout.py)."""
     parsed = await run_in_threadpool(_parse, rules, items)
     requests = [p for p in parsed if isinstance(p, RecommendationRequest)]
-    answered = iter(await answering.answer_many(rules, requests, client_id, accept_language, gate))
+    answered = iter(await answering.answer_many(rules, requests, client_id, accept_language, gate, tenant))
     results = [
         p if isinstance(p, BatchResult) else _result(index, next(answered)) for index, p in enumerate(parsed)
     ]

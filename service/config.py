@@ -18,6 +18,12 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
     rules_dir: Path = PROJECT_ROOT / "rules"
+    # Per-tenant overrides: a directory of `<tenant id>.yaml` files (service/core/tenants.py); reloaded with
+    # the rules. Empty: no tenants (a client naming a tenant then stops start-up).
+    tenants_dir: Path | None = None
+    # With AUTH_ENABLED=false, the tenant every caller belongs to (its file must be in TENANTS_DIR);
+    # empty: none. Registered clients name their own (`tenant:` in CLIENTS_FILE).
+    default_tenant: str | None = Field(default=None, pattern=r"^[a-z0-9][a-z0-9_-]{0,62}$")
     max_body_bytes: int = Field(default=64 * 1024, ge=1024, le=16 * 1024 * 1024)
     max_batch_body_bytes: int = Field(default=4 * 1024 * 1024, ge=1024, le=64 * 1024 * 1024)
     # A FHIR Bundle (Content-Type application/fhir+json) may be larger than a JSON comparison.

@@ -61,7 +61,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # The rule book in use, swapped whole on a reload (service/core/live_rules.py).
     # The FHIR tables, card words and handout words load, check and swap with it.
     companions = Companions.loader(settings.rules_dir, settings.max_fhir_entries)
-    app.state.live_rules = LiveRules(settings.rules_dir, ENGINE_SECONDS.time, _observe_rules, companions)
+    app.state.live_rules = live = LiveRules(
+        settings.rules_dir, ENGINE_SECONDS.time, _observe_rules, settings.tenants_dir, companions
+    )
+    # Every tenant a client belongs to has its overrides file, now and after every reload.
+    clients = auth_setup.registry(settings)
+    live.required_tenants = auth_setup.tenants_in_use(settings, clients, live.current.tenants)
     app.state.public_base_url = settings.public_base_url  # every absolute URL the service writes starts here
     app.state.decisions = DecisionLog.from_settings(settings) if settings.decision_store == "on" else None
     app.state.answering = Answering(app.state.decisions or NullLog())
@@ -82,6 +87,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         Authenticate,
         authenticator=auth_setup.authenticator(settings),
         anonymous=settings.decision_default_client,
+        tenant=settings.default_tenant,
     )
     app.add_middleware(RequestTimeout, seconds=settings.request_timeout_seconds)
     if settings.cors_origins:  # outermost, so refusals (413, 415) carry CORS headers too

@@ -81,6 +81,8 @@ def kind(block: Block) -> str:
         return "curl"
     if block.lang == "json" and block.section == "Operations":
         return "log line"
+    if block.lang == "yaml" and block.section == "Tenants":
+        return "tenant file"
     if block.lang == "" and block.section == "Where things are":
         return "file tree"
     return "unknown"
@@ -369,6 +371,26 @@ def test_the_compose_file_mounts_the_clients_file_the_readme_describes() -> None
     mounted = [v.split(":") for v in api["volumes"] if v.startswith("./")]
     assert any(clients_file.startswith(container + "/") and mode == "ro" for _h, container, mode in mounted)
     assert "# DEV_API_KEY: ${NEXTSTEPS_KEY}" in (ROOT / "deploy" / "compose.yaml").read_text()
+
+
+def test_the_tenant_file_example_loads_and_shows_what_it_says(tmp_path: Path) -> None:
+    """The README's tenant file, as `riverside.yaml` in a TENANTS_DIR: it loads, hides the tumor board and
+    adds the navigators' page; and it is a shortened deploy/tenants-example/riverside.yaml."""
+    from service.core.rulebook import RuleBook
+
+    [block] = blocks_of("tenant file")
+    (tmp_path / "riverside.yaml").write_text(block.text, encoding="utf-8")
+    book = RuleBook.load(ROOT / "rules", tenants_dir=tmp_path)
+    example = RuleBook.load(ROOT / "rules", tenants_dir=ROOT / "deploy" / "tenants-example")
+    try:
+        tenant, full = book.tenants["riverside"], example.tenants["riverside"]
+        assert tenant.hides("tumor_board")
+        assert tenant.steps["contact_navigator"].added[0].phones == ("+1 555 010 0100",)
+        for code, override in tenant.steps.items():
+            assert override == full.steps[code], code
+    finally:
+        book.close()
+        example.close()
 
 
 def test_the_log_line_example_is_json() -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -25,6 +26,7 @@ class Client:
 
     id: str  # recorded as the client of each decision it asks for
     scopes: frozenset[str]
+    tenant: str | None = None  # the health system whose overrides its answers show (service/core/tenants.py)
 
     def has(self, scope: str) -> bool:
         """`admin` holds every scope."""
@@ -85,6 +87,9 @@ class ClientEntry(BaseModel):
     rate_limit: RateLimit = Field(default_factory=RateLimit)
     api_keys: list[str] = Field(default_factory=list, description="`sha256:<hex>` of each valid key")
     cds_hooks: CdsHooksIssuer | None = None
+    # The tenant (health system) it belongs to: a file `<tenant>.yaml` in TENANTS_DIR. A CDS Hooks issuer's
+    # JWTs are this client's, so they get this tenant too.
+    tenant: str | None = Field(default=None, pattern=r"^[a-z0-9][a-z0-9_-]{0,62}$")
 
     @field_validator("api_keys")
     @classmethod
@@ -116,7 +121,12 @@ class Registry:
     by_issuer: dict[str, str]
 
     def client(self, client_id: str) -> Client:
-        return Client(id=client_id, scopes=frozenset(self.entries[client_id].scopes))
+        entry = self.entries[client_id]
+        return Client(id=client_id, scopes=frozenset(entry.scopes), tenant=entry.tenant)
+
+    def tenants(self) -> dict[str, str]:
+        """The tenant each client that names one belongs to, by client id."""
+        return {client_id: e.tenant for client_id, e in self.entries.items() if e.tenant is not None}
 
     def by_api_key(self, key: str) -> Client | None:
         client_id = self.by_key_hash.get(key_hash(key))
@@ -124,6 +134,16 @@ class Registry:
 
     def rate_limit(self, client_id: str) -> RateLimit:
         return self.entries[client_id].rate_limit
+
+
+def check_tenants(registry: Registry, known: Collection[str]) -> None:
+    """Every tenant a client names has an overrides file; raises ClientsFileError naming the client."""
+    for client_id, tenant in sorted(registry.tenants().items()):
+        if tenant not in known:
+            raise ClientsFileError(
+                f"client {client_id!r} names tenant {tenant!r}, which has no file in TENANTS_DIR "
+                "(each tenant is a file <tenant>.yaml there)"
+            )
 
 
 def build(entries: list[ClientEntry]) -> Registry:

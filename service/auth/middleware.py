@@ -79,12 +79,14 @@ class Authenticator:
 
 class Authenticate:
     """Pure ASGI middleware; with `authenticator=None` (AUTH_ENABLED=false) every caller is `anonymous`:
-    the default client (DECISION_DEFAULT_CLIENT) with every scope."""
+    the default client (DECISION_DEFAULT_CLIENT) with every scope, in `tenant` (DEFAULT_TENANT) if set."""
 
-    def __init__(self, app: ASGIApp, authenticator: Authenticator | None, anonymous: str) -> None:
+    def __init__(
+        self, app: ASGIApp, authenticator: Authenticator | None, anonymous: str, tenant: str | None = None
+    ) -> None:
         self.app = app
         self.authenticator = authenticator
-        self.anonymous = Client(id=anonymous, scopes=ALL_SCOPES)
+        self.anonymous = Client(id=anonymous, scopes=ALL_SCOPES, tenant=tenant)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Collection
 
 import httpx
 from redis.asyncio import Redis
 
 from service.auth.cds_jwt import CdsJwtVerifier
-from service.auth.clients import Registry, load
+from service.auth.clients import ClientsFileError, Registry, check_tenants, load
 from service.auth.jwks import JwksSource
 from service.auth.middleware import Authenticator
 from service.auth.rate_limit import Limiter, RateLimiter, RedisRateLimiter
@@ -47,6 +48,23 @@ def shared_state_check(settings: Settings, clients: Registry) -> list[str]:
             "process (each worker allows a client its full rate); set REDIS_URL to share them"
         ]
     return []
+
+
+def tenants_in_use(settings: Settings, clients: Registry, known: Collection[str]) -> frozenset[str]:
+    """The tenants callers belong to: the registered clients' (DEFAULT_TENANT with authentication off).
+    Each must have an overrides file (`known`): else ClientsFileError, naming the client or setting."""
+    if not settings.auth_enabled:
+        tenant = settings.default_tenant
+        if tenant is not None and tenant not in known:
+            raise ClientsFileError(
+                f"DEFAULT_TENANT names tenant {tenant!r}, which has no file in TENANTS_DIR "
+                "(each tenant is a file <tenant>.yaml there)"
+            )
+        return frozenset(() if tenant is None else (tenant,))
+    if settings.default_tenant is not None:
+        log.warning("DEFAULT_TENANT applies only with AUTH_ENABLED=false; clients name their own tenant.")
+    check_tenants(clients, known)
+    return frozenset(clients.tenants().values())
 
 
 def authenticator(settings: Settings) -> Authenticator | None:

@@ -1,6 +1,7 @@
 """The rule book in use and its reload without a restart (SIGHUP, or POST /v1/admin/rules:reload).
 
-A reload reads and checks the whole rules directory (rules, catalog, text, resources) and compiles it
+A reload reads and checks the whole rules directory (rules, catalog, text, resources) and the tenant
+overrides (TENANTS_DIR, service/core/tenants.py), and compiles it
 in the engine as a new ruleset, beside the one in use; only then does it replace the rule book, in one
 assignment. A set that fails any check is refused: the last good one keeps serving and the failure is
 kept for /readyz, GET /v1/rules and the metrics.
@@ -55,20 +56,24 @@ class LiveRules:
         rules_dir: Path,
         timer: Callable[[], AbstractContextManager[object]] = nullcontext,
         observe: Callable[[LiveRules, str | None, bool], None] | None = None,
+        tenants_dir: Path | None = None,
         companions: Callable[[RuleBook], object] | None = None,
     ) -> None:
-        """Load rules_dir (a RuleFileError stops start-up). `observe(self, previous_revision, failed)`
-        is called after the first load and after every reload attempt (the app's metrics). `companions`
-        reads what the app needs beside the rules from the same directory, on every load: a failure
-        there refuses the reload like a bad rule."""
-        self.rules_dir, self.timer, self.companions = rules_dir, timer, companions
+        """Load rules_dir and tenants_dir (a RuleFileError stops start-up). `observe(self,
+        previous_revision, failed)` is called after the first load and after every reload attempt (the
+        app's metrics). `companions` reads what the app needs beside the rules from the same directory,
+        on every load: a failure there refuses the reload like a bad rule."""
+        self.rules_dir, self.timer, self.tenants_dir = rules_dir, timer, tenants_dir
+        self.companions = companions
+        # Tenants that registered clients (or DEFAULT_TENANT) name: a reload without one is refused.
+        self.required_tenants: frozenset[str] = frozenset()
         self._observe = observe or (lambda live, previous, failed: None)
         self._names = itertools.count(1)
         self._reloading = threading.Lock()  # one reload at a time
         self._leases_lock = threading.Lock()
         self._leases: dict[int, int] = {}  # id(rule book) -> requests in flight on it
         self._retired: dict[int, RuleBook] = {}  # replaced, waiting for its last lease to end
-        self.current = RuleBook.load(rules_dir, timer, self._next_name(), companions)
+        self.current = RuleBook.load(rules_dir, timer, self._next_name(), tenants_dir, companions)
         self.loaded_at = datetime.now(UTC)
         self.last_failure: ReloadFailure | None = None
         self._observe(self, None, False)
@@ -107,6 +112,7 @@ class LiveRules:
         return RulesLoad(
             revision=book.revision,
             version=book.recommender.ref.version,
+            overrides=book.overrides,
             loaded_at=self.loaded_at,
             last_failure=self.last_failure,
         )
@@ -136,7 +142,9 @@ class LiveRules:
 
     def _load_checked(self, old: RuleBook) -> RuleBook | None:
         try:
-            new = RuleBook.load(self.rules_dir, self.timer, self._next_name(), self.companions)
+            new = RuleBook.load(
+                self.rules_dir, self.timer, self._next_name(), self.tenants_dir, self.companions
+            )
         except RuleFileError as exc:
             raise _refused(str(exc)) from exc
         except Exception as exc:  # anything else the engine or the files raise: refused, never half-loaded
@@ -144,6 +152,13 @@ class LiveRules:
         if new.revision == old.revision:
             new.close()
             return None
+        missing = sorted(self.required_tenants - set(new.tenants))
+        if missing:
+            new.close()
+            raise _refused(
+                f"no overrides file for tenant(s) {', '.join(missing)}, which registered clients (or "
+                "DEFAULT_TENANT) name; restore the file, or change the clients and restart"
+            )
         old_codes, new_codes = old.vocabulary.codes(), new.vocabulary.codes()
         if old_codes != new_codes:
             new.close()

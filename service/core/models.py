@@ -246,6 +246,12 @@ class Reason(BaseModel):
 class Resource(BaseModel):
     title: str = Field(description="What the page is, in the answer's language.")
     url: str = Field(description="The page's address.")
+    phones: list[str] = Field(
+        default_factory=list,
+        exclude_if=lambda phones: not phones,
+        description="Phone numbers to call about it, as written by the health system (local resources only; "
+        "left out when there are none).",
+    )
 
 
 class NextStep(BaseModel):
@@ -274,6 +280,19 @@ class RulesetRef(BaseModel):
     )
 
 
+class TenantRef(BaseModel):
+    """Whose view an answer shows: the caller's tenant (health system) and the revision of its overrides."""
+
+    id: str = Field(description="The tenant (health system) of the client that asked.")
+    overrides_sha256: str = Field(
+        description="SHA-256 of the tenant's overrides file: which local resources and words were applied."
+    )
+
+
+def _no_tenant(tenant: object) -> bool:
+    return tenant is None
+
+
 Discordance = Literal["diagnosis", "stage", "treatment"]
 Consensus = Literal["agree", "disagree", "uncertain"]
 
@@ -300,6 +319,12 @@ class RecommendationResponse(BaseModel):
     disclaimer: str = Field(
         description="Information for a talk with the care team, not medical advice: show it with the steps."
     )
+    tenant: TenantRef | None = Field(
+        default=None,
+        exclude_if=_no_tenant,
+        description="The caller's tenant, when its overrides shaped the answer (hidden steps left out, local "
+        "resources and paragraphs added); left out for a client without a tenant.",
+    )
 
 
 class CatalogStep(BaseModel):
@@ -317,6 +342,12 @@ class CatalogResponse(BaseModel):
     next_steps: list[CatalogStep] = Field(description="Every next step, in tie-break order.")
     ruleset: RulesetRef = Field(description="The rules loaded.")
     disclaimer: str = Field(description="The disclaimer every answer carries.")
+    tenant: TenantRef | None = Field(
+        default=None,
+        exclude_if=_no_tenant,
+        description="The caller's tenant, whose view this is (steps it cannot offer left out); left out for "
+        "a client without a tenant.",
+    )
 
 
 class CancerTypeEntry(BaseModel):
@@ -352,8 +383,15 @@ class ReloadFailure(BaseModel):
 class RulesLoad(BaseModel):
     """The rules this server process serves: their revision (sha256 of every file read), the last failure."""
 
-    revision: str = Field(description="SHA-256 over the loaded rule, catalog and text files.")
+    revision: str = Field(
+        description="SHA-256 over the loaded rule, catalog and text files; with tenant overrides loaded, "
+        "SHA-256 over that and each tenant's overrides revision."
+    )
     version: str = Field(description="The ruleset's version.")
+    overrides: dict[str, str] = Field(
+        default_factory=dict,
+        description="Each tenant's overrides revision: the SHA-256 of its file, by tenant id.",
+    )
     loaded_at: datetime = Field(description="When these rules were put in use (start-up or a reload).")
     last_failure: ReloadFailure | None = Field(
         default=None, description="The last reload refused since start-up, if any."

@@ -21,6 +21,7 @@ class Decision(Base):
         UniqueConstraint("client_id", "idempotency_key", name="uq_decisions_client_idempotency_key"),
         Index("ix_decisions_created_at_id", "created_at", "id"),
         Index("ix_decisions_ruleset_version", "ruleset_version"),
+        Index("ix_decisions_tenant", "tenant"),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
@@ -39,6 +40,11 @@ class Decision(Base):
     idempotency_key: Mapped[str | None] = mapped_column(String(200))
     # Keyed hash of the body sent with an Idempotency-Key, to tell a retry from a different request.
     request_fingerprint: Mapped[str | None] = mapped_column(String(64))
+    # Revision 0005: the caller's tenant and its overrides revision (sha256 of its file), and every rule
+    # that fired (JSON list of rule ids); NULL for decisions made before it.
+    tenant: Mapped[str | None] = mapped_column(String(100))
+    overrides_revision: Mapped[str | None] = mapped_column(String(64))
+    rules_fired: Mapped[str | None] = mapped_column(Text)
 
 
 class DecisionStep(Base):

@@ -88,6 +88,10 @@ class DecisionEntry(BaseModel):
     )
     request_sha256: str | None = Field(default=None, description="Salted hash of the request (hashed).")
     request: dict[str, object] | None = Field(default=None, description="The request as sent (full).")
+    tenant: str | None = Field(default=None, description="The tenant of the client that asked, if any.")
+    overrides_revision: str | None = Field(
+        default=None, description="SHA-256 of that tenant's overrides file when the answer was given."
+    )
 
 
 class DecisionPage(BaseModel):
@@ -114,7 +118,12 @@ class StepReport(BaseModel):
 
 
 class RuleReport(BaseModel):
-    rule: str = Field(description="The rule's id, as `Reason.rule` names it.")
+    rule: str = Field(description="The rule's id, as `Reason.rule` and `rules_fired` name it.")
+    fired: int = Field(
+        default=0,
+        description="Decisions in which this rule fired (any rule, derive rules too; decisions recorded "
+        "before the service kept `rules_fired` are not counted).",
+    )
     decisions: int = Field(description="Decisions in which this rule placed or moved a next step.")
     steps: int = Field(description="Next steps this rule placed or moved, over those decisions.")
     feedback: FeedbackCounts = Field(
@@ -127,11 +136,13 @@ class DecisionReport(BaseModel):
     since: datetime | None = Field(description="The start of the time range, if one was given.")
     until: datetime | None = Field(description="The end of the time range, if one was given.")
     ruleset_version: str | None = Field(description="The ruleset version filtered on, if one was given.")
+    tenant: str | None = Field(default=None, description="The tenant filtered on, if one was given.")
     steps: list[StepReport] = Field(description="One entry per next step, in catalog order.")
     rules: list[RuleReport] = Field(
         default_factory=list,
         description=(
-            "Per rule that placed or moved a step (recommend, adjust), how often and how its steps were "
-            "rated; rules that place no step (derive) are counted by the metric nextsteps_rule_firings_total."
+            "Per rule that fired or placed or moved a step: how often it fired, the steps it placed or moved "
+            "and how they were rated. Rules that placed a step come first, most steps first; then the rules "
+            "that only fired (derive rules), most often fired first."
         ),
     )

@@ -84,6 +84,20 @@ class ReplayedAnswer(Answer):
     __slots__ = ()
 
 
+def with_fired(rules: list[RuleReport], fired: dict[str, int]) -> list[RuleReport]:
+    """The per-rule report with how often each rule fired, and the rules that fired without placing or
+    moving a step (derive rules, for one), most often fired first among those."""
+    reported = {entry.rule for entry in rules}
+    quiet = sorted((rule for rule in fired if rule not in reported), key=lambda r: (-fired[r], r))
+    return [
+        *(entry.model_copy(update={"fired": fired.get(entry.rule, 0)}) for entry in rules),
+        *(
+            RuleReport(rule=rule, fired=fired[rule], decisions=0, steps=0, feedback=FeedbackCounts())
+            for rule in quiet
+        ),
+    ]
+
+
 def card_uuid(decision_id: uuid.UUID, code: str) -> uuid.UUID:
     """The uuid of the CDS Hooks card showing step `code` of a decision: derived, so no lookup is needed."""
     return uuid.uuid5(decision_id, code)
@@ -103,6 +117,17 @@ def canonical_json(body: bytes) -> str:
     return json.dumps(json.loads(body), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
+def tenant_columns(response: RecommendationResponse) -> dict[str, object]:
+    """Revision 0005's columns of one decision: the answer's tenant and overrides revision, and every rule
+    that fired (derive rules too: the answer's `rules_fired`)."""
+    tenant = response.tenant
+    return {
+        "tenant": tenant.id if tenant is not None else None,
+        "overrides_revision": tenant.overrides_sha256 if tenant is not None else None,
+        "rules_fired": json.dumps(response.rules_fired),
+    }
+
+
 @dataclass(frozen=True)
 class Filters:
     since: datetime | None = None
@@ -110,9 +135,12 @@ class Filters:
     code: str | None = None
     ruleset_version: str | None = None
     client_id: str | None = None  # only this client's decisions (None: every client's)
+    tenant: str | None = None  # only decisions made for this tenant's clients
 
     def where(self) -> list[ColumnElement[bool]]:
         clauses: list[ColumnElement[bool]] = []
+        if self.tenant is not None:
+            clauses.append(Decision.tenant == self.tenant)
         if self.client_id is not None:
             clauses.append(Decision.client_id == self.client_id)
         if self.since is not None:
@@ -345,6 +373,7 @@ class DecisionLog:
             "lang": lang,
             "idempotency_key": idempotency_key,
             "request_fingerprint": self._keyed_sha256(canonical) if idempotency_key else None,
+            **tenant_columns(response),
         }
         steps = [
             {
@@ -411,6 +440,8 @@ class DecisionLog:
                     request_storage=cast(RequestStorage, d.request_storage),
                     request_sha256=d.request_hash,
                     request=json.loads(d.request_json) if d.request_json else None,
+                    tenant=d.tenant,
+                    overrides_revision=d.overrides_revision,
                 )
                 for d in page
             ],
@@ -442,6 +473,7 @@ class DecisionLog:
             if outcome in OUTCOMES:
                 setattr(feedback.setdefault(code, FeedbackCounts()), outcome, count)
         rules = self._rule_report(where)
+        rules = with_fired(rules, self._fired_counts(where))
         known = [c for c in step_codes if c in by_rank or c in feedback]
         known += sorted((set(by_rank) | set(feedback)) - set(step_codes))
         return DecisionReport(
@@ -449,6 +481,7 @@ class DecisionLog:
             since=filters.since,
             until=filters.until,
             ruleset_version=filters.ruleset_version,
+            tenant=filters.tenant,
             steps=[
                 StepReport(
                     code=code,
@@ -492,6 +525,18 @@ class DecisionLog:
             RuleReport(rule=rule, decisions=len(decisions[rule]), steps=steps[rule], feedback=feedback[rule])
             for rule in sorted(steps, key=lambda r: (-steps[r], r))
         ]
+
+    def _fired_counts(self, where: list[ColumnElement[bool]]) -> dict[str, int]:
+        """Per rule, the decisions in which it fired (from `rules_fired`; decisions before 0005 have none)."""
+        with self.store.session() as session:
+            lists = session.scalars(
+                select(Decision.rules_fired).where(*where, Decision.rules_fired.is_not(None))
+            ).all()
+        fired: dict[str, int] = {}
+        for listed in lists:
+            for rule in set(json.loads(listed or "[]")):
+                fired[rule] = fired.get(rule, 0) + 1
+        return fired
 
     # -- feedback ------------------------------------------------------------------------------------------
 

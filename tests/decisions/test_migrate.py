@@ -15,9 +15,9 @@ from service.decisions.models import Base, Decision, DecisionStep, StepFeedback
 from service.decisions.store import Store
 from tests.storage import BACKENDS
 
-HEAD = "0004_deployment_secret"
-PREVIOUS = "0003_lang_and_cards"
-OLDER = ["0001_decisions", "0002_feedback", "0003_lang_and_cards"]
+HEAD = "0005_tenants_and_rules_fired"
+PREVIOUS = "0004_deployment_secret"
+OLDER = ["0001_decisions", "0002_feedback", "0003_lang_and_cards", "0004_deployment_secret"]
 pytestmark = pytest.mark.parametrize("empty_url", BACKENDS, indirect=True)
 
 
@@ -95,6 +95,8 @@ def test_a_database_at_an_earlier_revision_upgrades_with_its_data(empty_url: str
         with store.session() as session:
             old = session.get(Decision, kept)
             assert old is not None and old.lang == "en"  # answered in English before 0003
+            # before 0005 no tenant, overrides revision or fired rules were kept: NULL, not made up
+            assert (old.tenant, old.overrides_revision, old.rules_fired) == (None, None, None)
     finally:
         store.close()
 

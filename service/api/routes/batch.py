@@ -35,4 +35,4 @@ async def create_batch(
     The answered items are recorded as decisions (each result's `decision_id`) in one transaction
     before the batch is answered: either every answered item is kept, or the batch fails (503).
     """
-    return await batch.answer(answering, rules, body.items, caller.id, accept_language, gate)
+    return await batch.answer(answering, rules, body.items, caller.id, accept_language, gate, caller.tenant)

@@ -130,7 +130,9 @@ async def call_service(
     _known(service_id)
     # answered and recorded like POST /v1/recommendations; the EHR's ids are not kept
     comparison = rules.parse(body.context.model_dump(exclude_unset=True, exclude=cds_hooks.EHR_IDS))
-    answered = await answering.answer_one(rules, comparison, caller.id, accept_language, gate=gate)
+    answered = await answering.answer_one(
+        rules, comparison, caller.id, accept_language, gate=gate, tenant=caller.tenant
+    )
     note_steps(request, answered.recommendation)
     response.headers["Content-Language"] = answered.lang
     response.headers["Vary"] = "Accept-Language"

@@ -9,6 +9,7 @@ from pydantic import BeforeValidator
 from starlette.concurrency import run_in_threadpool
 
 from service.api.deps import Caller, DecisionsDep, RecommenderDep, require_scope
+from service.core.tenants import TENANT_ID_PATTERN
 from service.core.vocabulary import StepCode
 from service.decisions.schemas import (
     DecisionPage,
@@ -58,6 +59,15 @@ Until = Annotated[IsoTime | None, Query(description="Decisions made before this 
 # Printable ASCII only: no NUL (PostgreSQL refuses it in text) or other control characters.
 Version = Annotated[
     str | None, Query(min_length=1, max_length=100, pattern=r"^[!-~]+$", description="Ruleset version.")
+]
+
+Tenant = Annotated[
+    str | None,
+    Query(
+        pattern=TENANT_ID_PATTERN,
+        description="Decisions made for this tenant's clients (a tenant id: lower-case letters, digits, "
+        "- and _).",
+    ),
 ]
 
 
@@ -128,14 +138,15 @@ async def list_decisions(
     until: Until = None,
     code: Annotated[StepCode | None, Query(description="Decisions that recommended this step.")] = None,
     ruleset_version: Version = None,
+    tenant: Tenant = None,
     limit: Annotated[int, Query(ge=1, le=200, description="At most this many decisions per page.")] = 50,
     cursor: Annotated[
         str | None,
         Query(pattern=CURSOR_PATTERN, description="`next_cursor` of the page before (opaque)."),
     ] = None,
 ) -> DecisionPage:
-    """Filter by time range, step code and ruleset version; follow `next_cursor` for the next page."""
-    filters = Filters(since, until, str(code) if code else None, ruleset_version, caller.owner)
+    """Filter by time range, step code, ruleset version and tenant; follow `next_cursor` for the next page."""
+    filters = Filters(since, until, str(code) if code else None, ruleset_version, caller.owner, tenant)
     return await run_in_threadpool(decisions.page, filters, limit, cursor)
 
 
@@ -154,7 +165,9 @@ async def report(
     since: Since = None,
     until: Until = None,
     ruleset_version: Version = None,
+    tenant: Tenant = None,
 ) -> DecisionReport:
-    """Counts over the decisions in the time range (and ruleset version), steps in catalog order."""
-    filters = Filters(since, until, None, ruleset_version, caller.owner)
+    """Counts over the decisions in the time range (and ruleset version, and tenant), steps in catalog
+    order; per rule how often it fired and how the steps it placed were rated."""
+    filters = Filters(since, until, None, ruleset_version, caller.owner, tenant)
     return await run_in_threadpool(decisions.report, filters, list(recommender.catalog.step_codes))

@@ -92,7 +92,9 @@ async def call_patient_view(
     except TooFewOpinions:
         return CdsResponse(cards=[])
     # answered and recorded like POST /v1/recommendations; the EHR's ids are not kept
-    answered = await answering.answer_one(rules, comparison.request, caller.id, accept_language, gate=gate)
+    answered = await answering.answer_one(
+        rules, comparison.request, caller.id, accept_language, gate=gate, tenant=caller.tenant
+    )
     note_steps(request, answered.recommendation)
     response.headers["Content-Language"] = answered.lang
     response.headers["Vary"] = "Accept-Language"

@@ -69,7 +69,7 @@ async def create_recommendation(
     `Accept-Language`, else English; `Content-Language` names the language used.
     """
     answered = await answering.answer_one(
-        rules, comparison.request, caller.id, accept_language, idempotency_key, gate
+        rules, comparison.request, caller.id, accept_language, idempotency_key, gate, caller.tenant
     )
     note_steps(request, answered.recommendation)
     headers = {"Content-Language": answered.lang, "Vary": "Accept-Language"}

@@ -2,7 +2,7 @@
 
 from fastapi import APIRouter, Response
 
-from service.api.deps import AcceptLanguage, LiveRulesDep, RecommenderDep
+from service.api.deps import AcceptLanguage, Caller, LiveRulesDep, RecommenderDep, RulesDep
 from service.core.languages import negotiate
 from service.core.models import (
     CancerTypeEntry,
@@ -11,6 +11,7 @@ from service.core.models import (
     CatalogStep,
     RuleEntry,
     RulesResponse,
+    TenantRef,
 )
 from service.core.phrasing import fill_values
 from service.core.ranking import resources_for
@@ -34,35 +35,50 @@ def _language(response: Response, accept_language: str | None, recommender: Reco
     response_model=CatalogResponse,
 )
 async def list_next_steps(
-    recommender: RecommenderDep, response: Response, accept_language: AcceptLanguage = None
+    rules: RulesDep, caller: Caller, response: Response, accept_language: AcceptLanguage = None
 ) -> CatalogResponse:
     """Every next step the service can recommend, with its text and links, in tie-break order.
 
-    The text is in the best match for `Accept-Language` (English when none fits).
+    The text is in the best match for `Accept-Language` (English when none fits). It is the caller's
+    tenant's view, as its answers show the steps: steps the tenant cannot offer are left out, and its
+    local resources and paragraphs are in (`tenant` names it).
     """
+    recommender = rules.recommender
     catalog = recommender.catalog
-    text = catalog.texts[_language(response, accept_language, recommender)]
+    lang = _language(response, accept_language, recommender)
+    text = catalog.texts[lang]
+    tenant = rules.tenants[caller.tenant] if caller.tenant is not None else None
     steps = []
     # Generic words: "your type of cancer", and the doctors of any number of opinions.
     doctors = {"doctors": text.phrases.doctors["many"]}
     for code in catalog.step_codes:
+        if tenant is not None and tenant.hides(code):
+            continue
         words = text.steps[code]
         name = cancer_phrases(text, ["other"])
 
         def generic(template: str) -> str:
             return fill_values(fill(template, name), doctors)  # noqa: B023 - used at once
 
+        details, resources = generic(words.details), resources_for(code, catalog, text, [])
+        if tenant is not None:
+            details, resources = tenant.words(code, details, resources, catalog, lang)
         steps.append(
             CatalogStep(
                 code=code,
                 title=generic(words.title),
                 summary=generic(words.summary),
-                details=generic(words.details),
+                details=details,
                 questions_to_ask=[generic(q) for q in words.questions],
-                resources=resources_for(code, catalog, text, []),
+                resources=resources,
             )
         )
-    return CatalogResponse(next_steps=steps, ruleset=recommender.ref, disclaimer=text.disclaimer)
+    return CatalogResponse(
+        next_steps=steps,
+        ruleset=recommender.ref,
+        disclaimer=text.disclaimer,
+        tenant=TenantRef(id=tenant.id, overrides_sha256=tenant.sha256) if tenant is not None else None,
+    )
 
 
 @router.get(
