@@ -19,15 +19,18 @@ import os
 import signal
 import sys
 import threading
+from typing import TYPE_CHECKING
 
 import uvicorn
-from fastapi import FastAPI
 from uvicorn.supervisors import Multiprocess
 
 from service.config import Settings
 from service.core.live_rules import SUPERVISOR_ENV, LiveRules, ReloadRefused
 from service.web import metrics
 from service.web.logs import log_config
+
+if TYPE_CHECKING:  # the supervisor never imports the app's framework (tests/test_memory.py)
+    from fastapi import FastAPI
 
 APP = "service.server:worker_app"
 HTTP = "service.web.http_protocol:BoundedH11Protocol"  # h11 with header, time and connection limits
