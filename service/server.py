@@ -19,15 +19,18 @@ import os
 import signal
 import sys
 import threading
+from typing import TYPE_CHECKING
 
 import uvicorn
-from fastapi import FastAPI
 from uvicorn.supervisors import Multiprocess
 
 from service.config import Settings
 from service.core.live_rules import SUPERVISOR_ENV, LiveRules, ReloadRefused
-from service.web import metrics
+from service.web import heap, metrics
 from service.web.logs import log_config
+
+if TYPE_CHECKING:  # the supervisor never imports the app's framework (tests/test_memory.py)
+    from fastapi import FastAPI
 
 APP = "service.server:worker_app"
 HTTP = "service.web.http_protocol:BoundedH11Protocol"  # h11 with header, time and connection limits
@@ -68,10 +71,12 @@ def worker_app() -> FastAPI:
     A request allocates short-lived objects; every so many, Python's collector runs a full pass over
     every object alive, the app's hundreds of thousands included: pauses of tens of milliseconds
     (p99 under load 71 ms, 14 ms frozen; python -m bench.http_bench). gc.freeze() keeps what exists
-    now out of those passes; it is never freed, as the app lives as long as the worker.
+    now out of those passes; it is never freed, as the app lives as long as the worker. The heap is
+    kept from holding on to what a batch freed (service/web/heap.py).
     """
     from service.main import create_app  # in the worker only: the supervisor never builds the app
 
+    heap.keep_small()
     app = create_app()
     reload_on_sighup(app.state.live_rules)
     gc.collect()

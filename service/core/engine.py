@@ -142,7 +142,10 @@ class _Session:
         started = core.start_action_for_state(self.handle, state)
         message = started[1] if started else None
         while message:
-            rule_id, matched = next(iter(from_json(message).items()))
+            # Keys only in pydantic-core's string cache (process-wide, 16,384 entries): each message
+            # holds this evaluation's fresh session id, and caching those would keep thousands of
+            # strings alive, spread over the heap, which would then never be given back.
+            rule_id, matched = next(iter(from_json(message, cache_strings="keys").items()))
             if rule_id != OPEN_RULE and self.error is None:
                 try:
                     produced.extend(

@@ -1,7 +1,8 @@
 """The handout as HTML (Jinja2, autoescaped) and as PDF (WeasyPrint), both with nothing fetched.
 
 The CSS is inlined, so a browser needs no second request and WeasyPrint no base URL; the PDF's fonts are
-the system's (DejaVu in the image). WeasyPrint's fetcher refuses every URL.
+the system's (DejaVu in the image). WeasyPrint's fetcher refuses every URL. WeasyPrint is imported on the
+first PDF, not at start-up: it costs each worker memory that most never use (tests/test_memory.py).
 """
 
 from __future__ import annotations
@@ -12,8 +13,6 @@ from functools import cache, lru_cache
 from pathlib import Path
 
 import jinja2
-import weasyprint
-from weasyprint.urls import URLFetcher
 
 from service.handout.document import Handout
 
@@ -49,15 +48,16 @@ def to_html(handout: Handout) -> str:
     return _environment().get_template("handout.html.j2").render(h=handout, css=css())
 
 
-# No protocol is allowed, and a refused fetch stops the rendering rather than leaving a gap.
-NOTHING = URLFetcher(allowed_protocols=(), fail_on_errors=True)
-
-
 @lru_cache(maxsize=64)
 def to_pdf(html: str) -> bytes:
     """Render the HTML to PDF. It takes about half a second of CPU (measured here), so callers run it off
     the event loop, and the last 64 are kept: a recorded decision's handout never changes, and a patient
     or portal often fetches it again. The HTML names the decision, so one decision never gets another's."""
-    document = weasyprint.HTML(string=html, url_fetcher=NOTHING)
+    import weasyprint
+    from weasyprint.urls import URLFetcher
+
+    # No protocol is allowed, and a refused fetch stops the rendering rather than leaving a gap.
+    nothing = URLFetcher(allowed_protocols=(), fail_on_errors=True)
+    document = weasyprint.HTML(string=html, url_fetcher=nothing)
     pdf: bytes = document.write_pdf()
     return pdf

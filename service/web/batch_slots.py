@@ -4,35 +4,17 @@ memory it parsed and answered with back to the system."""
 
 from __future__ import annotations
 
-import ctypes
-import ctypes.util
-import gc
 import logging
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from service.web.heap import give_back
 from service.web.limits import BATCH_PATH
 from service.web.problem_types import BUSY
 from service.web.problems import problem
 
 log = logging.getLogger("service.web.batch_slots")
 RETRY_AFTER_SECONDS = 2
-
-
-def _malloc_trim() -> None:
-    """glibc keeps freed heap for reuse; malloc_trim(0) returns what it can. Elsewhere: nothing to do."""
-    name = ctypes.util.find_library("c")
-    libc = ctypes.CDLL(name) if name else None
-    trim = getattr(libc, "malloc_trim", None)
-    if trim is not None:
-        trim(0)
-
-
-def give_memory_back() -> None:
-    """A batch's objects can sit in reference cycles (an exception's traceback holds the parsed body)
-    until the collector's next full pass, which may be far away: collect now, then trim the heap."""
-    gc.collect()
-    _malloc_trim()
 
 
 class BatchSlots:
@@ -61,4 +43,4 @@ class BatchSlots:
         finally:
             self.busy -= 1
             if self.busy == 0:
-                give_memory_back()
+                give_back()

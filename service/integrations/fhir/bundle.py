@@ -1,20 +1,23 @@
 """Read a FHIR R4 Bundle (or prefetched resources) into fhir.resources R4B models, or say what is wrong.
 
 Errors name the entry, the resource type and the element path, never a value from the body.
+
+fhir.resources is imported on the first FHIR body, not at start-up: its models cost each worker memory
+that a deployment without FHIR input never uses (tests/test_memory.py).
 """
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from fhir.resources.R4B import get_fhir_model_class
-from fhir.resources.R4B.bundle import Bundle
-from fhir.resources.R4B.resource import Resource
 from pydantic import ValidationError
 
 from service.web.problems import UNNAMED, named
+
+if TYPE_CHECKING:
+    from fhir.resources.R4B.resource import Resource
 
 MAX_ENTRIES = 2000
 
@@ -67,6 +70,9 @@ def _reason(error: Any) -> str:
 
 
 def _resource_type(raw: Any) -> type[Resource] | None:
+    from fhir.resources.R4B import get_fhir_model_class
+    from fhir.resources.R4B.resource import Resource
+
     name = raw.get("resourceType") if isinstance(raw, dict) else None
     if not isinstance(name, str) or not name.isalpha():
         return None
@@ -96,6 +102,8 @@ def parse_resource(raw: Any, pointer: str, full_url: str | None = None) -> Parse
 
 def parse_bundle(body: bytes, max_entries: int = MAX_ENTRIES) -> list[Parsed]:
     """Every resource of a Bundle, each parsed by its R4B model; raises FhirInvalid."""
+    from fhir.resources.R4B.bundle import Bundle
+
     try:
         raw = json.loads(body)
     except (ValueError, RecursionError):

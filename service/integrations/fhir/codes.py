@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-
-from fhir.resources.R4B.codeableconcept import CodeableConcept
-from fhir.resources.R4B.extension import Extension
+from typing import TYPE_CHECKING
 
 from service.integrations.fhir.mapping import ICD10CM, RXNORM, SNOMED, DiagnosisTarget, FhirMapping
+
+if TYPE_CHECKING:
+    from fhir.resources.R4B.codeableconcept import CodeableConcept
+    from fhir.resources.R4B.extension import Extension
 
 
 def codings(concept: CodeableConcept | None, system: str | None = None) -> list[tuple[str, str]]:

@@ -4,15 +4,16 @@ which resources were used or ignored, by id and reason. No value is logged."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
-
-from fhir.resources.R4B.reference import Reference
+from typing import TYPE_CHECKING, Any
 
 from service.core.fhir_report import IgnoredReason, Role
 from service.integrations.fhir import codes
 from service.integrations.fhir.bundle import Parsed
 from service.integrations.fhir.mapping import DiagnosisTarget, FhirMapping
 from service.integrations.fhir.references import Index
+
+if TYPE_CHECKING:
+    from fhir.resources.R4B.reference import Reference
 
 NOT_CURRENT = {"entered-in-error", "refuted", "cancelled", "revoked", "not-done"}
 READ = {"Condition", "Observation", "Procedure", "MedicationRequest", "CarePlan", "ServiceRequest"}
@@ -138,6 +139,8 @@ class Walker:
         if label is None:
             self.out.ignored.append((parsed.ref, "code_not_mapped"))
             return
+        from fhir.resources.R4B.reference import Reference  # imported by bundle.py by now
+
         asserter = self._condition_asserters.get(parsed.ref)
         refs = [*(resource.performer or []), *([Reference(reference=asserter)] if asserter else [])]
         clinician = self._clinician(parsed, *refs)

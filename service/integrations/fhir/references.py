@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from fhir.resources.R4B.reference import Reference
+from typing import TYPE_CHECKING
 
 from service.integrations.fhir.bundle import FhirError, FhirInvalid, Parsed
+
+if TYPE_CHECKING:
+    from fhir.resources.R4B.reference import Reference
 
 CLINICIAN_TYPES = ("Practitioner", "PractitionerRole")
 
