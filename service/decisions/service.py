@@ -9,7 +9,6 @@ call them in a thread.
 
 from __future__ import annotations
 
-import asyncio
 import functools
 import hashlib
 import hmac
@@ -329,7 +328,7 @@ class DecisionLog:
         client = client_id or self.default_client
         rows, answer = self._decision(response, body, client, idempotency_key, lang, None)
         try:
-            await asyncio.wrap_future(self._writer.submit([rows], gate))
+            await self._writer.commit([rows], gate)
         except IntegrityError:
             return await run_in_threadpool(self._first_answer, client, idempotency_key, body)
         return answer
