@@ -91,7 +91,35 @@ def production_section(store: dict[str, Any]) -> list[str]:
         + ".",
         "",
     ]
+    if history := load("store-history.json"):
+        lines += store_history(history)
     return lines
+
+
+def store_history(history: dict[str, Any]) -> list[str]:
+    """The store path before and after a change, each pair measured back to back in one window of time
+    (bench/results/store-history.json, kept by hand from store.json and batch.json of each run)."""
+    lines = [
+        "### Store path, before and after cutting its costs",
+        "",
+        "Each pair ran back to back (`python -m bench.store_bench --duration 10`, then "
+        "`python -m bench.batch_bench`), the old commit from a copy of its tree, so both saw the same "
+        "machine; the load average is the 1-minute one before and after. A busy machine lowers the ratios: "
+        "compare within a pair, not across pairs.",
+        "",
+        "| run | load average | off req/s | SQLite req/s (ratio) | PostgreSQL req/s (ratio) "
+        "| SQLite CPU us/req | PostgreSQL CPU us/req | off CPU us/req | SQLite p99 at half load, ms "
+        "| batch of 1,000, ms |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for label, h in history.items():
+        lines.append(
+            f"| {label} | {h['load_average']} | {h['off_rps']} | {h['sqlite_rps']} ({h['sqlite_ratio']}) "
+            f"| {h['postgresql_rps']} ({h['postgresql_ratio']}) | {h['sqlite_cpu_us']} "
+            f"| {h['postgresql_cpu_us']} | {h['off_cpu_us']} | {h['sqlite_p99_half_load_ms']} "
+            f"| {h['batch_1000_ms']} |"
+        )
+    return [*lines, ""]
 
 
 def main() -> None:
