@@ -135,19 +135,19 @@ def store_history(history: dict[str, Any]) -> list[str]:
         "",
         "Still missed, and why: on this shared machine the pairs differ less than rounds of one run do, "
         "so no end-to-end gain can be claimed from them; only the in-process figures above are clear. "
-        "With the store on, a worker is not short of CPU (about 0.9 of 2 cores busy) but waits: its "
-        "requests' p50 is 40-70 ms against about 19 ms with the store off. The likeliest cause, not "
-        "proven here, is the writer thread waiting for the GIL (up to a 5 ms switch interval each time it"
-        " wants it back) and for a core; one run with a 0.5 ms switch interval did not show a gain and "
-        "cost more CPU, so it is not in. Measured in process, the largest lever left is time-ordered "
-        "decision ids (UUIDv7): the writer's CPU per decision falls again from about 150 to 100 us and "
-        "the bytes written from 106 to 54 KiB, but decision ids are promised as version 4 "
-        "(tests/api/routes/test_decisions.py): a decision for the API, not made here. The batch of 1,000:"
-        " in process, the rules engine and the ranking take 440-490 ms by themselves, the rows and answer"
-        " JSON 80 ms, the commit 95 ms, the response JSON 35 ms: under 0.5 s needs a faster engine path, "
-        "not a faster store. Pair 2's store run after the change ran twice: the first stopped when wrk's "
-        "output lacked its 99% line (bench/http_bench.py, KeyError; load average 7.9), as one other run "
-        "did at load 8.6.",
+        "With the store on, the servers often keep only about one of the 2 cores busy (requests/s times "
+        "CPU per request) and wait: their requests' p50 is 40-70 ms against about 19 ms with the store "
+        "off. The likeliest cause, not proven here, is the writer thread waiting for the GIL (up to a 5 "
+        "ms switch interval each time it wants it back) and for a core; one run with a 0.5 ms switch "
+        "interval did not show a gain and cost more CPU, so it is not in. Measured in process, the "
+        "largest lever left is time-ordered decision ids (UUIDv7): the writer's CPU per decision falls "
+        "again from about 150 to 100 us and the bytes written from 106 to 54 KiB, but decision ids are "
+        "promised as version 4 (tests/api/routes/test_decisions.py): a decision for the API, not made "
+        "here. The batch of 1,000: in process, the rules engine and the ranking take 440-490 ms by "
+        "themselves, the rows and answer JSON 80 ms, the commit 95 ms, the response JSON 35 ms: under 0.5"
+        " s needs a faster engine path, not a faster store. Pair 2's store run after the change ran "
+        "twice: the first stopped when wrk's output lacked its 99% line (bench/http_bench.py, KeyError; "
+        "load average 7.9), as one other run did at load 8.6.",
         "",
     ]
 
