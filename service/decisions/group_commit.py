@@ -18,6 +18,7 @@ part at fault gets the error.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import threading
 from collections.abc import Callable, Sequence
@@ -33,6 +34,8 @@ from service.decisions.store import Store, StoreUnavailable, unavailable
 log = logging.getLogger("service.decisions.group_commit")
 
 Part = TypeVar("Part")
+# Where to tell an awaiting request that its commit is over: its event loop and the future it awaits there.
+Waiter = tuple[asyncio.AbstractEventLoop, "asyncio.Future[None]"]
 
 
 class Abandoned(Exception):
@@ -81,14 +84,16 @@ class GroupCommitter(Generic[Part]):
         self._connection: Connection | None = None
         self._write = write
         self._name = name
-        self._waiting: list[tuple[Part, Future[None]]] = []
+        self._waiting: list[tuple[Part, Future[None], Waiter | None]] = []
         self._ready = threading.Condition()
         self._closing = False
         self._thread: threading.Thread | None = None
         self.groups = 0  # commits made, and parts in them: for tests and benchmarks
         self.parts = 0
 
-    def submit(self, part: Part, gate: CommitGate | None = None) -> Future[None]:
+    def submit(
+        self, part: Part, gate: CommitGate | None = None, waiter: Waiter | None = None
+    ) -> Future[None]:
         """Queue `part` for the next group; the future resolves once it is committed (or failed)."""
         future: Future[None] = Future()
         if gate is not None:
@@ -96,12 +101,29 @@ class GroupCommitter(Generic[Part]):
         with self._ready:
             if self._closing:
                 raise StoreUnavailable("closed")
-            self._waiting.append((part, future))
+            self._waiting.append((part, future, waiter))
             if self._thread is None:  # started on first use: in the worker process, not the supervisor
                 self._thread = threading.Thread(target=self._run, name=self._name, daemon=True)
                 self._thread.start()
             self._ready.notify()
         return future
+
+    async def commit(self, part: Part, gate: CommitGate | None = None) -> None:
+        """`submit` for the event loop: returns once `part` is committed, raises what its commit raised.
+
+        Unlike `asyncio.wrap_future`, which wakes the loop once per request (a write to its self-pipe, which
+        releases the GIL, and each release can leave the writer waiting a switch interval to get it back),
+        the writer wakes each loop once per group, for all of that loop's requests in it (`_wake`)."""
+        loop = asyncio.get_running_loop()
+        waiter: asyncio.Future[None] = loop.create_future()
+        future = self.submit(part, gate, (loop, waiter))
+        # A gate closed by the time limit cancels the future before the writer claims it: say so at once.
+        future.add_done_callback(lambda done: _cancel_soon(loop, waiter) if done.cancelled() else None)
+        try:
+            await waiter
+        except asyncio.CancelledError:
+            future.cancel()  # as wrap_future does; too late once the writer claimed it (then it commits)
+            raise
 
     def close(self) -> None:
         """Commit what is waiting, then stop the writer."""
@@ -124,9 +146,10 @@ class GroupCommitter(Generic[Part]):
                 if not waiting and self._closing:
                     return
             # Claimed now: from here on these parts are committed or fail, and their requests wait.
-            group = [(part, future) for part, future in waiting if future.set_running_or_notify_cancel()]
+            group = [(part, future) for part, future, _ in waiting if future.set_running_or_notify_cancel()]
             if group:
                 self._commit(group)
+            _wake([(future, waiter) for _, future, waiter in waiting if waiter is not None])
             # Not kept while waiting for the next group: a batch's thousand decisions would outlive it,
             # scattered over the heap, and keep the memory it used from going back (tests/test_memory.py).
             del waiting, group
@@ -188,3 +211,35 @@ class GroupCommitter(Generic[Part]):
         self.groups += 1
         self.parts += 1
         future.set_result(None)
+
+
+def _wake(waiters: Sequence[tuple[Future[None], Waiter]]) -> None:
+    """Pass each resolved future's outcome to the request awaiting it: one call into each event loop."""
+    by_loop: dict[asyncio.AbstractEventLoop, list[tuple[Future[None], asyncio.Future[None]]]] = {}
+    for future, (loop, waiter) in waiters:
+        by_loop.setdefault(loop, []).append((future, waiter))
+    for loop, pairs in by_loop.items():
+        try:
+            loop.call_soon_threadsafe(_settle, pairs)
+        except RuntimeError:  # the loop is closed: nobody waits any more
+            log.debug("a request's event loop closed before its commit ended")
+
+
+def _settle(pairs: Sequence[tuple[Future[None], asyncio.Future[None]]]) -> None:
+    """On the event loop: each awaiting request gets its commit's outcome."""
+    for future, waiter in pairs:
+        if waiter.done():
+            continue
+        if future.cancelled():
+            waiter.cancel()
+        elif (error := future.exception()) is not None:
+            waiter.set_exception(error)
+        else:
+            waiter.set_result(None)
+
+
+def _cancel_soon(loop: asyncio.AbstractEventLoop, waiter: asyncio.Future[None]) -> None:
+    try:
+        loop.call_soon_threadsafe(lambda: waiter.cancel() if not waiter.done() else None)
+    except RuntimeError:
+        log.debug("a request's event loop closed before its commit was abandoned")

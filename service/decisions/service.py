@@ -9,7 +9,7 @@ call them in a thread.
 
 from __future__ import annotations
 
-import asyncio
+import functools
 import hashlib
 import hmac
 import json
@@ -19,13 +19,14 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import NamedTuple, cast
 
-from sqlalchemy import ColumnElement, Connection, Select, and_, delete, func, insert, or_, select
+from sqlalchemy import ColumnElement, Connection, Select, and_, delete, func, or_, select
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from starlette.concurrency import run_in_threadpool
 
 from service.config import Settings
 from service.core.catalog import DEFAULT_LANG
 from service.core.models import RecommendationResponse, RulesetRef
+from service.decisions.bulk_insert import BulkInsert, PreparedRow
 from service.decisions.exceptions import (
     BadCursor,
     DecisionNotFound,
@@ -33,6 +34,7 @@ from service.decisions.exceptions import (
     StepNotInDecision,
 )
 from service.decisions.group_commit import CommitGate, GroupCommitter
+from service.decisions.ids import new_decision_id
 from service.decisions.models import Decision, DecisionStep, DeploymentSecret, StepFeedback
 from service.decisions.schemas import (
     OUTCOMES,
@@ -52,15 +54,48 @@ from service.decisions.schemas import (
 )
 from service.decisions.store import Store, StoreUnavailable, database_url, unavailable
 
-INSERT_DECISIONS = insert(Decision.metadata.tables[Decision.__tablename__])
-INSERT_STEPS = insert(Decision.metadata.tables[DecisionStep.__tablename__])
-
 
 class DecisionRows(NamedTuple):
-    """One decision as rows to insert: the decision, then its steps."""
+    """One decision as the writer inserts it: the decision's row, then its steps' rows, values ready to bind
+    (service/decisions/bulk_insert.py), made on the request's thread so the writer only sends them."""
 
-    decision: dict[str, object]
-    steps: list[dict[str, object]]
+    decision: PreparedRow
+    steps: list[PreparedRow]
+
+
+@functools.lru_cache(maxsize=4096)
+def rule_ids_json(rules: tuple[str, ...]) -> str:
+    """A step's rule ids as stored (a JSON list); the same few lists recur, so each is encoded once."""
+    return json.dumps(list(rules))
+
+
+def decision_rows(
+    decision_id: uuid.UUID,
+    response: RecommendationResponse,
+    answer_json: str,
+    columns: dict[str, object],
+) -> tuple[dict[str, object], list[dict[str, object]]]:
+    """What is stored of one answer: the `decisions` row, then a `decision_steps` row per next step, by
+    column name. `columns` are the decision's columns that come from the request (who, how it was kept).
+    A new column is a new key here (and in the migration and models.py)."""
+    decision = {
+        "id": decision_id,
+        "ruleset_version": response.ruleset.version,
+        "ruleset_sha256": response.ruleset.sha256,
+        "response_json": answer_json,
+        **columns,
+    }
+    steps = [
+        {
+            "decision_id": decision_id,
+            "rank": step.rank,
+            "code": step.code,
+            "rule_ids": rule_ids_json(tuple(reason.rule for reason in step.reasons)),
+            "card_uuid": card_uuid(decision_id, step.code),
+        }
+        for step in response.next_steps
+    ]
+    return decision, steps
 
 
 def recorded_json(response: RecommendationResponse, decision_id: uuid.UUID) -> str:
@@ -99,8 +134,20 @@ def with_fired(rules: list[RuleReport], fired: dict[str, int]) -> list[RuleRepor
 
 
 def card_uuid(decision_id: uuid.UUID, code: str) -> uuid.UUID:
-    """The uuid of the CDS Hooks card showing step `code` of a decision: derived, so no lookup is needed."""
-    return uuid.uuid5(decision_id, code)
+    """The uuid of the CDS Hooks card showing step `code` of a decision: derived, so no lookup is needed.
+
+    A version-8 uuid (RFC 9562): 60 bits of a hash of the decision id, then 62 bits of a hash of the id and
+    the code. A decision's cards share the first part, so its steps sit side by side in the unique card
+    index: one index page to write per decision instead of one per step, each at a random place (on SQLite
+    that was most of what a commit wrote). Neither part reveals the decision id. Cards issued before this
+    derivation keep the uuid stored with them (`decision_steps.card_uuid`), which is what feedback looks up.
+    """
+    shared = hashlib.sha1(decision_id.bytes, usedforsecurity=False).digest()[:8]
+    own = hashlib.sha1(decision_id.bytes + code.encode(), usedforsecurity=False).digest()[:8]
+    value = int.from_bytes(shared + own)
+    value = (value & ~(0xF000 << 64)) | (0x8000 << 64)  # version 8
+    value = (value & ~(0xC000 << 48)) | (0x8000 << 48)  # the RFC 9562 variant
+    return uuid.UUID(int=value)
 
 
 def utcnow() -> datetime:
@@ -221,6 +268,9 @@ class DecisionLog:
         self.salt = salt
         self.default_client = default_client
         self._fingerprint_key: bytes | None = None
+        dialect = store.engine.dialect
+        self._decisions = BulkInsert(Decision.metadata.tables[Decision.__tablename__], dialect)
+        self._steps = BulkInsert(Decision.metadata.tables[DecisionStep.__tablename__], dialect)
         self._writer: GroupCommitter[list[DecisionRows]] = GroupCommitter(store, self._write, "decisions")
 
     @classmethod
@@ -306,7 +356,7 @@ class DecisionLog:
         client = client_id or self.default_client
         rows, answer = self._decision(response, body, client, idempotency_key, lang, None)
         try:
-            await asyncio.wrap_future(self._writer.submit([rows], gate))
+            await self._writer.commit([rows], gate)
         except IntegrityError:
             return await run_in_threadpool(self._first_answer, client, idempotency_key, body)
         return answer
@@ -336,14 +386,10 @@ class DecisionLog:
         self._writer.close()
         self.store.close()
 
-    @staticmethod
-    def _write(connection: Connection, parts: Sequence[list[DecisionRows]]) -> None:
+    def _write(self, connection: Connection, parts: Sequence[list[DecisionRows]]) -> None:
         """The writer's work for one group: every decision row, then every step row (one statement each)."""
-        decisions = [rows.decision for part in parts for rows in part]
-        steps = [step for part in parts for rows in part for step in rows.steps]
-        connection.execute(INSERT_DECISIONS, decisions)
-        if steps:
-            connection.execute(INSERT_STEPS, steps)
+        self._decisions.execute(connection, [rows.decision for part in parts for rows in part])
+        self._steps.execute(connection, [step for part in parts for rows in part for step in rows.steps])
 
     def _decision(
         self,
@@ -355,37 +401,29 @@ class DecisionLog:
         now: datetime | None,
     ) -> tuple[DecisionRows, Answer]:
         """The rows that record one answer, and the answer with its decision_id."""
-        decision_id = uuid.uuid4()
+        decision_id = new_decision_id()
         answer_json = recorded_json(response, decision_id)
         # The canonical request is needed only to keep it, hash it, or tell a retry from another request.
         keep = self.request_storage != "none" or idempotency_key is not None
         canonical = canonical_json(body) if keep else ""
-        decision = {
-            "id": decision_id,
-            "created_at": as_utc(now or utcnow()),
-            "client_id": client,
-            "ruleset_version": response.ruleset.version,
-            "ruleset_sha256": response.ruleset.sha256,
-            "request_storage": self.request_storage,
-            "request_json": canonical if self.request_storage == "full" else None,
-            "request_hash": self._keyed_sha256(canonical) if self.request_storage == "hashed" else None,
-            "response_json": answer_json,
-            "lang": lang,
-            "idempotency_key": idempotency_key,
-            "request_fingerprint": self._keyed_sha256(canonical) if idempotency_key else None,
-            **tenant_columns(response),
-        }
-        steps = [
+        decision, steps = decision_rows(
+            decision_id,
+            response,
+            answer_json,
             {
-                "decision_id": decision_id,
-                "rank": step.rank,
-                "code": step.code,
-                "rule_ids": json.dumps([reason.rule for reason in step.reasons]),
-                "card_uuid": card_uuid(decision_id, step.code),
-            }
-            for step in response.next_steps
-        ]
-        return DecisionRows(decision, steps), Answer(answer_json.encode(), lang, decision_id)
+                "created_at": as_utc(now or utcnow()),
+                "client_id": client,
+                "request_storage": self.request_storage,
+                "request_json": canonical if self.request_storage == "full" else None,
+                "request_hash": self._keyed_sha256(canonical) if self.request_storage == "hashed" else None,
+                "lang": lang,
+                "idempotency_key": idempotency_key,
+                "request_fingerprint": self._keyed_sha256(canonical) if idempotency_key else None,
+                **tenant_columns(response),
+            },
+        )
+        rows = DecisionRows(self._decisions.prepare(decision), [self._steps.prepare(step) for step in steps])
+        return rows, Answer(answer_json.encode(), lang, decision_id)
 
     # -- reading -------------------------------------------------------------------------------------------
 

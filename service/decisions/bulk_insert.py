@@ -1,0 +1,83 @@
+"""Many rows of one table in one INSERT statement, with values prepared before the writer's turn.
+
+The group committer's thread shares the GIL with the event loop, which runs the rules engine (whose C core
+never releases it). Each time the writer gives the GIL up it may wait up to a switch interval to get it back,
+and each time it holds it the loop waits. An `executemany` releases and takes the GIL again for every row
+(sqlite3 steps each row with the GIL released) and runs SQLAlchemy's per-row parameter processing in the
+writer. So rows are made ready on the request's own thread instead (`prepare`: the values exactly as
+SQLAlchemy's column types would bind them for this dialect), and the writer sends each table's rows as one
+multi-row `INSERT ... VALUES (...), (...)` (`execute`): one statement step per table per group.
+
+Errors go through SQLAlchemy (`exec_driver_sql`), so an integrity error is still `IntegrityError`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, NamedTuple
+
+from sqlalchemy import Connection, Dialect, Table
+
+# Bound parameters one statement may carry: SQLite since 3.32 allows 32,766, PostgreSQL 65,535.
+MAX_PARAMETERS = {"sqlite": 32_766, "postgresql": 65_535}
+PLACEHOLDERS = {"qmark": "?", "format": "%s", "pyformat": "%s"}
+
+
+class PreparedRow(NamedTuple):
+    """One row: its column names (the order of the dict it was made from) and its values, ready to bind."""
+
+    columns: tuple[str, ...]
+    values: tuple[object, ...]
+
+
+class BulkInsert:
+    """INSERTs into one table for one dialect."""
+
+    def __init__(self, table: Table, dialect: Dialect, max_parameters: int | None = None) -> None:
+        if dialect.paramstyle not in PLACEHOLDERS:
+            raise ValueError(f"unsupported paramstyle {dialect.paramstyle}")
+        self.table = table
+        self._quote = dialect.identifier_preparer.quote
+        self._placeholder = PLACEHOLDERS[dialect.paramstyle]
+        self._max_parameters = max_parameters or MAX_PARAMETERS.get(dialect.name, 999)
+        self._process: dict[str, Callable[[Any], Any]] = {}
+        self._positions: dict[tuple[str, ...], list[tuple[int, Callable[[Any], Any]]]] = {}
+        for column in table.columns:
+            process = column.type.dialect_impl(dialect).bind_processor(dialect)
+            if process is not None:
+                self._process[column.name] = process
+
+    def prepare(self, row: Mapping[str, object]) -> PreparedRow:
+        """The row's values as the driver takes them (a uuid as SQLite's 32 hex digits, say)."""
+        columns = tuple(row)
+        values = list(row.values())
+        for i, process in self._processors(columns):
+            if values[i] is not None:
+                values[i] = process(values[i])
+        return PreparedRow(columns, tuple(values))
+
+    def _processors(self, columns: tuple[str, ...]) -> list[tuple[int, Callable[[Any], Any]]]:
+        """Which positions of a row with these columns need converting, and how (kept per column order)."""
+        found = self._positions.get(columns)
+        if found is None:
+            found = [(i, self._process[name]) for i, name in enumerate(columns) if name in self._process]
+            self._positions[columns] = found
+        return found
+
+    def execute(self, connection: Connection, rows: Sequence[PreparedRow]) -> None:
+        """Insert `rows` in as few statements as the parameter limit allows (one, for a usual group)."""
+        by_columns: dict[tuple[str, ...], list[tuple[object, ...]]] = {}
+        for row in rows:
+            by_columns.setdefault(row.columns, []).append(row.values)
+        for columns, values in by_columns.items():
+            per_statement = max(1, self._max_parameters // len(columns))
+            for start in range(0, len(values), per_statement):
+                chunk = values[start : start + per_statement]
+                connection.exec_driver_sql(
+                    self._sql(columns, len(chunk)), tuple(value for row in chunk for value in row)
+                )
+
+    def _sql(self, columns: tuple[str, ...], count: int) -> str:
+        one = "(" + ", ".join([self._placeholder] * len(columns)) + ")"
+        names = ", ".join(self._quote(name) for name in columns)
+        return f"INSERT INTO {self._quote(self.table.name)} ({names}) VALUES " + ", ".join([one] * count)
