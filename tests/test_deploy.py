@@ -165,3 +165,16 @@ def test_the_build_context_holds_only_what_the_image_needs() -> None:
         "!service/",
         "!rules/",
     }  # ... but these
+
+
+def test_the_shipped_deployments_read_tenant_overrides_from_a_mounted_directory() -> None:
+    pod = manifests()["Deployment/nextsteps"]["spec"]["template"]["spec"]
+    container = pod["containers"][0]
+    env = {e["name"]: e.get("value") for e in container["env"]}
+    mount = next(m for m in container["volumeMounts"] if m["mountPath"] == env["TENANTS_DIR"])
+    volume = next(v for v in pod["volumes"] if v["name"] == mount["name"])
+    # without the ConfigMap the pod still starts, with national resources only
+    assert mount["readOnly"] is True and volume["configMap"]["optional"] is True
+    api = yaml.safe_load((DEPLOY / "compose.yaml").read_text())["services"]["api"]
+    tenants_dir = api["environment"]["TENANTS_DIR"]
+    assert any(v.split(":")[1] == tenants_dir and v.endswith(":ro") for v in api["volumes"])
