@@ -43,6 +43,9 @@ def pod() -> tuple[dict[str, str], int]:
     env = {e["name"]: e["value"] for e in container["env"] if "value" in e and e["name"] != "PORT"}
     # The pod's Redis is the one on loopback here, with keys of this run's own.
     env |= {"REDIS_URL": "redis://127.0.0.1:6379/15", "REDIS_PREFIX": f"memory-{uuid.uuid4().hex}:"}
+    # The tenants ConfigMap mounted where the pod reads it: the example tenants, loaded as a pod would.
+    assert "TENANTS_DIR" in env
+    env["TENANTS_DIR"] = str(ROOT / "deploy" / "tenants-example")
     limit = container["resources"]["limits"]["memory"]
     assert limit.endswith("Mi")
     return env, int(limit.removesuffix("Mi")) * MIB
