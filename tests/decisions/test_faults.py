@@ -74,7 +74,16 @@ class Load:
         if batches:
             self.threads.append(threading.Thread(target=self._run, args=(True,), daemon=True))
 
-    def _run(self, batch: bool = False) -> None:
+    def arrivals(self, count: int = 6) -> None:
+        """`count` more clients, one request each, arriving now (during a stall): the writers already wait
+        with the groups they claimed, so these queue unclaimed and must meet the time limit. The load's own
+        clients may all sit in claimed groups by then, and would then all be answered late, never refused."""
+        for _ in range(count):
+            thread = threading.Thread(target=self._run, kwargs={"once": True}, daemon=True)
+            self.threads.append(thread)
+            thread.start()
+
+    def _run(self, batch: bool = False, once: bool = False) -> None:
         path, body = ("/v1/recommendations:batch", BATCH) if batch else ("/v1/recommendations", BODY)
         with httpx.Client(base_url=self.base, timeout=60, headers=AUTH) as client:
             while not self.stopping.is_set():
@@ -91,6 +100,8 @@ class Load:
                     outcome = Outcome(0, "", None, time.monotonic() - started)
                 with self.lock:
                     self.outcomes.append(outcome)
+                if once:
+                    return
 
     def count(self, status: int) -> int:
         with self.lock:
@@ -187,7 +198,9 @@ def test_a_stalled_postgres_commits_exactly_the_decisions_it_answers(postgres: T
         wait_for(lambda: load.count(200) >= 50, "50 answers before the stall")
         postgres.pause()
         try:
-            time.sleep(STALL_S)
+            time.sleep(0.5)
+            load.arrivals()
+            time.sleep(STALL_S - 0.5)
         finally:
             postgres.resume()
         answered = load.count(200)
@@ -220,7 +233,8 @@ def test_a_locked_sqlite_file_commits_exactly_the_decisions_it_answers(tmp_path:
     with running_server(**env) as base, Load(base, batches=True) as load:
         wait_for(lambda: load.count(200) >= 50, "50 answers before the lock")
         with sqlite_locked(database, STALL_S):
-            pass
+            time.sleep(0.5)
+            load.arrivals()
         answered = load.count(200)
         wait_for(lambda: load.count(200) >= answered + 50, "50 answers after the lock")
     assert_commit_or_answer(load, recorded(f"sqlite:///{database}"))
