@@ -70,15 +70,16 @@ def checked(settings: Settings) -> int:
     from service.core.rulebook import RuleBook
 
     try:
-        shared_state_check(settings, registry(settings))  # its warnings are logged by each worker
+        clients = registry(settings)
+        shared_state_check(settings, clients)  # its warnings are logged by each worker
     except (ClientsFileError, UnsafeDeployment) as exc:
         print(f"nextsteps: cannot start: {exc}", file=sys.stderr)
         return 2
     try:
         book = RuleBook.load(settings.rules_dir, tenants_dir=settings.tenants_dir)
         book.close()
-        tenants_in_use(settings, registry(settings), book.tenants)
-    except (RuleFileError, ClientsFileError) as exc:
+        tenants_in_use(settings, clients, book.tenants)
+    except (RuleFileError, ClientsFileError) as exc:  # a client's tenant without a file
         print(f"nextsteps: cannot start: {exc}", file=sys.stderr)
         return 2
     if settings.decision_store == "on":

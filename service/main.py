@@ -85,7 +85,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # Who is calling is settled before any body is read; the time limit covers both.
     app.add_middleware(
         Authenticate,
-        authenticator=auth_setup.authenticator(settings),
+        authenticator=auth_setup.authenticator(settings, clients),
         anonymous=settings.decision_default_client,
         tenant=settings.default_tenant,
     )

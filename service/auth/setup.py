@@ -67,15 +67,15 @@ def tenants_in_use(settings: Settings, clients: Registry, known: Collection[str]
     return frozenset(clients.tenants().values())
 
 
-def authenticator(settings: Settings) -> Authenticator | None:
-    """None when authentication is off (AUTH_ENABLED=false): every caller then has every scope."""
+def authenticator(settings: Settings, clients: Registry) -> Authenticator | None:
+    """For the registered `clients` (`registry(settings)`); None when authentication is off
+    (AUTH_ENABLED=false): every caller then has every scope."""
     if not settings.auth_enabled:
         log.warning(
             "AUTHENTICATION IS OFF (AUTH_ENABLED=false): anyone who can reach this service may call "
             "every endpoint. Never run it this way where patient details are sent."
         )
         return None
-    clients = registry(settings)
     for warning in shared_state_check(settings, clients):  # python -m service has refused already
         log.warning(warning)
     if settings.dev_api_key is not None:

@@ -65,7 +65,8 @@ class DecisionRows(NamedTuple):
 
 @functools.lru_cache(maxsize=4096)
 def rule_ids_json(rules: tuple[str, ...]) -> str:
-    """A step's rule ids as stored (a JSON list); the same few lists recur, so each is encoded once."""
+    """Rule ids as stored (a JSON list: a step's rules, a decision's rules fired); the same few lists
+    recur, so each is encoded once."""
     return json.dumps(list(rules))
 
 
@@ -78,11 +79,16 @@ def decision_rows(
     """What is stored of one answer: the `decisions` row, then a `decision_steps` row per next step, by
     column name. `columns` are the decision's columns that come from the request (who, how it was kept).
     A new column is a new key here (and in the migration and models.py)."""
+    tenant = response.tenant
     decision = {
         "id": decision_id,
         "ruleset_version": response.ruleset.version,
         "ruleset_sha256": response.ruleset.sha256,
         "response_json": answer_json,
+        # revision 0005: the tenant's view shown, and every rule that fired (derive rules too)
+        "tenant": tenant.id if tenant is not None else None,
+        "overrides_revision": tenant.overrides_sha256 if tenant is not None else None,
+        "rules_fired": rule_ids_json(tuple(response.rules_fired)),
         **columns,
     }
     steps = [
@@ -162,17 +168,6 @@ def as_utc(value: datetime) -> datetime:
 def canonical_json(body: bytes) -> str:
     """The same JSON document always gives the same text, whatever its spacing or key order."""
     return json.dumps(json.loads(body), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-
-
-def tenant_columns(response: RecommendationResponse) -> dict[str, object]:
-    """Revision 0005's columns of one decision: the answer's tenant and overrides revision, and every rule
-    that fired (derive rules too: the answer's `rules_fired`)."""
-    tenant = response.tenant
-    return {
-        "tenant": tenant.id if tenant is not None else None,
-        "overrides_revision": tenant.overrides_sha256 if tenant is not None else None,
-        "rules_fired": json.dumps(response.rules_fired),
-    }
 
 
 @dataclass(frozen=True)
@@ -419,7 +414,6 @@ class DecisionLog:
                 "lang": lang,
                 "idempotency_key": idempotency_key,
                 "request_fingerprint": self._keyed_sha256(canonical) if idempotency_key else None,
-                **tenant_columns(response),
             },
         )
         rows = DecisionRows(self._decisions.prepare(decision), [self._steps.prepare(step) for step in steps])
