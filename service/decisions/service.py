@@ -96,7 +96,7 @@ def decision_rows(
             "decision_id": decision_id,
             "rank": step.rank,
             "code": step.code,
-            "rule_ids": rule_ids_json(tuple([reason.rule for reason in step.reasons])),
+            "rule_ids": rule_ids_json(tuple(reason.rule for reason in step.reasons)),
             "card_uuid": card_uuid(decision_id, step.code),
         }
         for step in response.next_steps
@@ -148,10 +148,9 @@ def card_uuid(decision_id: uuid.UUID, code: str) -> uuid.UUID:
     that was most of what a commit wrote). Neither part reveals the decision id. Cards issued before this
     derivation keep the uuid stored with them (`decision_steps.card_uuid`), which is what feedback looks up.
     """
-    digest = hashlib.sha1(decision_id.bytes, usedforsecurity=False)
-    shared = digest.digest()[:8]
-    digest.update(code.encode())  # now the hash of the id and the code: one hash object for both parts
-    value = int.from_bytes(shared + digest.digest()[:8])
+    shared = hashlib.sha1(decision_id.bytes, usedforsecurity=False).digest()[:8]
+    own = hashlib.sha1(decision_id.bytes + code.encode(), usedforsecurity=False).digest()[:8]
+    value = int.from_bytes(shared + own)
     value = (value & ~(0xF000 << 64)) | (0x8000 << 64)  # version 8
     value = (value & ~(0xC000 << 48)) | (0x8000 << 48)  # the RFC 9562 variant
     return uuid.UUID(int=value)
