@@ -50,8 +50,8 @@ class BatchSlots:
             self.busy -= 1
             if self.busy == 0 and self.paused:
                 gc.enable()
-            # On the loop's next turn, once this request is over: until then the batch's objects are still
-            # held on the way out (collecting now took 35-55 ms, next turn 5-10 ms, and what is still held
-            # cannot be given back), and the last bytes of its answer wait for the loop. When other
-            # batches keep the automatic passes waiting, this one's garbage goes then too.
+            # On the loop's next turn, once this request is over: until then the batch's answers are still
+            # held on the way out (a collection here took 35-55 ms over them, on the next turn 5-10 ms), and
+            # what is held cannot be given back. When other batches keep the automatic passes waiting,
+            # this one's garbage goes then too.
             asyncio.get_running_loop().call_soon(give_back if self.busy == 0 else gc.collect)
