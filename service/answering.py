@@ -62,6 +62,9 @@ class Answering:
     def __init__(self, log: DecisionLog | NullLog) -> None:
         self.log = log
         self.records = not isinstance(log, NullLog)  # DECISION_STORE=on
+        # A batch item's request is read by the log only to keep it (full or hashed): it has no
+        # Idempotency-Key, the other reason to read it.
+        self.keeps_requests = isinstance(log, DecisionLog) and log.request_storage != "none"
 
     async def _blocking(self, call: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
         """A call to the log: in a worker thread when it reaches a store, inline when it cannot block."""
@@ -132,11 +135,13 @@ class Answering:
         answers = []
         for request in requests:
             lang = choose(request.lang, accept_language, rules.catalog.texts)
-            body = stored_request(request) if self.records else b""
+            body = stored_request(request) if self.keeps_requests else b""
             answers.append((rules.recommend(request, lang, tenant), body, lang))
         stored = self.log.record_many(answers, client_id, gate)
-        for recommendation, _body, _lang in answers:
-            _count(recommendation)
+        metrics.observe_answers(
+            (rule for recommendation, _, _ in answers for rule in recommendation.rules_fired),
+            (step.code for recommendation, _, _ in answers for step in recommendation.next_steps),
+        )
         return [
             Answered(kept.body, kept.lang, recommendation, kept.decision_id)
             for (recommendation, _body, _lang), kept in zip(answers, stored, strict=True)

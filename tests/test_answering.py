@@ -55,6 +55,15 @@ def test_a_cds_hooks_answer_is_counted_like_a_rest_answer() -> None:
     assert after == {name: value + 1 for name, value in before.items()}
 
 
+def test_each_item_of_a_batch_is_counted_like_a_rest_answer() -> None:
+    app = create_app(Settings(auth_enabled=False, decision_store="off"))
+    [rest] = send(app, Call("POST", "/v1/recommendations", COMPARISON))
+    before = counted(rest.json())
+    [batch] = send(app, Call("POST", "/v1/recommendations:batch", {"items": [COMPARISON, 42, COMPARISON]}))
+    assert batch.json()["answered"] == 2
+    assert counted(rest.json()) == {name: value + 2 for name, value in before.items()}
+
+
 def test_every_entry_point_keeps_the_same_comparison_alike(tmp_path: Path) -> None:
     """With DECISION_REQUEST_STORAGE=hashed, REST, batch and CDS Hooks keep one request hash."""
     url = f"sqlite:///{tmp_path / 'decisions.sqlite3'}"

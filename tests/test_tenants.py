@@ -19,6 +19,7 @@ from typing import Any
 import httpx
 import pytest
 
+from service.batch import BatchResponse
 from service.integrations.cds_hooks import SERVICE_ID
 from tests.support.auth import ApiKey, SigningKey, claims, clients_file
 from tests.support.bodies import STAGES_DIFFER, opinion
@@ -101,7 +102,10 @@ def test_each_client_sees_its_own_tenants_resources_and_no_other(shared: Tenante
         assert again == mine
 
         # the batch path: the same view per item
-        batch = river.post("/v1/recommendations:batch", json={"items": [STAGES_DIFFER, THREE_DIFFER]}).json()
+        answered = river.post("/v1/recommendations:batch", json={"items": [STAGES_DIFFER, THREE_DIFFER]})
+        model = BatchResponse.model_validate_json(answered.content)  # with local phones and the tenant
+        assert answered.content == model.model_dump_json(exclude_none=True).encode()
+        batch = answered.json()
         first = batch["results"][0]["recommendation"]
         assert urls(first) == urls(mine)
         assert "tumor_board" not in codes(batch["results"][1]["recommendation"])

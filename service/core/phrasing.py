@@ -166,20 +166,64 @@ class ValueWords:
         return listing(self.phrases, [self.phrases.unknowns[k] for k in UNKNOWN_KINDS if k in kinds])
 
 
+# The values every reason of one answer may name (the last of VALUE_PLACEHOLDERS, unknowns, is each
+# reason's own); the views name the aspects that differ.
+ANSWER_VALUES = VALUE_PLACEHOLDERS[:-1]
+VIEWS = {
+    "differences": ASPECTS,
+    "diagnosis_views": ("diagnosis",),
+    "stage_views": ("stage",),
+    "treatment_views": TREATMENT_ASPECTS,
+}
+
+
+class AnswerValues:
+    """The values of answer_values, each put into words when first asked for: most reasons name none
+    of the views, which cost the most to write."""
+
+    def __init__(
+        self, words: ValueWords, opinions: int, facts: Callable[[], Sequence[Mapping[str, str]]]
+    ) -> None:
+        self.words, self.opinions, self.facts = words, opinions, facts
+        self._found: dict[str, str] = {}
+        self._facts: Sequence[Mapping[str, str]] | None = None
+
+    def __getitem__(self, name: str) -> str:
+        found = self._found.get(name)
+        if found is None:
+            found = self._found[name] = self._value(name)
+        return found
+
+    def _value(self, name: str) -> str:
+        p = self.words.phrases
+        if name == "doctors":
+            return p.doctors["two" if self.opinions == TWO else "many"]
+        if name == "opinions":
+            return count_word(p, self.opinions)
+        if self._facts is None:
+            self._facts = self.facts()
+        return self.words.sentences(VIEWS[name], self._facts)
+
+
 def answer_values(words: ValueWords, opinions: int, facts: Sequence[Mapping[str, str]]) -> dict[str, str]:
     """The values every reason of one answer may name."""
-    p = words.phrases
-    return {
-        "doctors": p.doctors["two" if opinions == TWO else "many"],
-        "opinions": count_word(p, opinions),
-        "differences": words.sentences(ASPECTS, facts),
-        "diagnosis_views": words.sentences(("diagnosis",), facts),
-        "stage_views": words.sentences(("stage",), facts),
-        "treatment_views": words.sentences(TREATMENT_ASPECTS, facts),
-    }
+    values = AnswerValues(words, opinions, lambda: facts)
+    return {name: values[name] for name in ANSWER_VALUES}
 
 
 def fill_values(template: str, values: Mapping[str, str]) -> str:
     for name, words in values.items():
         template = template.replace("{" + name + "}", words)
+    return template
+
+
+PLACEHOLDERS = tuple((name, "{" + name + "}") for name in VALUE_PLACEHOLDERS)
+
+
+def fill_named(template: str, value: Callable[[str], str]) -> str:
+    """fill_values with every value of VALUE_PLACEHOLDERS, in that order, each asked for only when the
+    template names it: the same text, as replacing a placeholder the text does not hold changes nothing."""
+    for name, placeholder in PLACEHOLDERS:
+        if placeholder in template:
+            template = template.replace(placeholder, value(name))
     return template

@@ -7,11 +7,12 @@ from functools import lru_cache
 from service.core.actions import Outcome, StepState
 from service.core.catalog import Catalog, LanguageText, StepText
 from service.core.models import NextStep, Reason, Resource
-from service.core.phrasing import TWO, ValueWords, answer_values, fill_values
+from service.core.phrasing import TWO, AnswerValues, ValueWords, fill_named, fill_values
 from service.core.ruleset import Ruleset
 from service.core.wording import cancer_phrases, cancer_type_pages, fill, resource
 
-# Rendered step text kept per (language, step, cancer types named): static catalog text, not answers.
+# Rendered step text kept per (language, step, cancer types named), reasons per (language, rule, cancer
+# types named) before the answer's values, links per (language, key): static catalog text, not answers.
 STEP_TEXT_CACHE = 4096
 
 
@@ -37,6 +38,8 @@ class Renderer:
         self.step_order = {code: i for i, code in enumerate(catalog.step_codes)}
         self.rule_order = {rule.id: rule.order for rule in ruleset.rules}
         self.words = lru_cache(maxsize=STEP_TEXT_CACHE)(self._words)
+        self.reason_template = lru_cache(maxsize=STEP_TEXT_CACHE)(self._reason_template)
+        self.link = lru_cache(maxsize=STEP_TEXT_CACHE)(self._link)
 
     def rank(self, outcome: Outcome) -> list[StepState]:
         """Steps still on the list, highest weight first; ties keep catalog order.
@@ -74,13 +77,20 @@ class Renderer:
         )
         return filled, tuple(resources_for(code, self.catalog, text, cancer_types))
 
+    def _reason_template(self, lang: str, rule: str, cancer_types: tuple[str, ...]) -> str:
+        """A rule's reason with the cancer types filled in; the answer's values are filled in later."""
+        text = self.catalog.texts[lang]
+        return fill(text.reasons[rule], cancer_names(text, self.catalog.most_specific(cancer_types)))
+
+    def _link(self, lang: str, key: str) -> Resource:
+        return resource(self.catalog, self.catalog.texts[lang], key)
+
     def render(self, outcome: Outcome, lang: str, cancer_types: list[str], opinions: int) -> list[NextStep]:
         """The ranked list with its text, reasons and resources."""
         text = self.catalog.texts[lang]
         named_types = tuple(cancer_types)
-        cancer = cancer_names(text, self.catalog.most_specific(named_types))
         value_words = ValueWords(text.phrases, text.cancer_types.__getitem__)
-        values = answer_values(value_words, opinions, outcome.facts_of("discordance"))
+        values = AnswerValues(value_words, opinions, lambda: outcome.facts_of("discordance"))
         doctors = text.phrases.doctors["two" if opinions == TWO else "many"]
         steps: list[NextStep] = []
         for position, state in enumerate(self.rank(outcome), start=1):
@@ -88,14 +98,17 @@ class Renderer:
             reasons = []
             links: list[Resource] = []
             for placement in sorted(state.placements, key=lambda p: self.rule_order[p.rule]):
-                named = placement.params.get("cancer_type")
-                reason_cancer = cancer_names(text, self.catalog.most_specific(named)) if named else cancer
-                unknowns = {"unknowns": value_words.unknowns(placement.params.get("unknown", []))}
-                template = fill(text.reasons[placement.rule], reason_cancer)
-                reasons.append(
-                    Reason(rule=placement.rule, text=fill_values(template, {**values, **unknowns}))
-                )
-                links.extend(resource(self.catalog, text, key) for key in placement.params.get("link", []))
+                params = placement.params
+                named = params.get("cancer_type")
+                template = self.reason_template(lang, placement.rule, tuple(named) if named else named_types)
+
+                def value(name: str) -> str:
+                    if name == "unknowns":
+                        return value_words.unknowns(params.get("unknown", []))  # noqa: B023 - used at once
+                    return values[name]
+
+                reasons.append(Reason(rule=placement.rule, text=fill_named(template, value)))
+                links.extend(self.link(lang, key) for key in params.get("link", []))
             steps.append(
                 NextStep(
                     rank=position,

@@ -48,3 +48,18 @@ def give_back() -> None:
     libc = _glibc()
     if libc is not None:
         libc.malloc_trim(0)
+
+
+def pause_collection() -> bool:
+    """Pause the collector's automatic passes (gc.disable) while a batch is in flight; True if they ran.
+
+    A 1,000-item batch allocates millions of short-lived objects and holds hundreds of thousands until it
+    is answered, so the passes keep running over them: 70-90 young passes and up to one full one per
+    batch, 13-55 ms of its time (measured in process, start-up objects frozen as in a worker). A batch's
+    objects are freed by their reference counts (it leaves none in cycles: a collection after one finds
+    nothing), and give_back collects once it is done.
+    """
+    if not gc.isenabled():
+        return False
+    gc.disable()
+    return True

@@ -38,12 +38,22 @@ MAX_BATCH_VALUES = 600_000
 _JSON_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"')
 
 
+def _marks(text: bytes) -> int:
+    return text.count(b",") + text.count(b"[") + text.count(b"{")
+
+
 def json_values(body: bytes) -> int:
     """About how many values a JSON text holds once parsed: its `[`, `{` and `,` outside strings (every
     container opens with one, every value in a container but the first follows a comma). Malformed JSON
     is left to the parser."""
-    bare = _JSON_STRING.sub(b"", body)
-    return bare.count(b",") + bare.count(b"[") + bare.count(b"{")
+    return _marks(_JSON_STRING.sub(b"", body))
+
+
+def too_many_values(body: bytes, limit: int) -> bool:
+    """json_values(body) > limit. Every mark, strings included, is an upper bound, counted in under a
+    millisecond for a 1,000-item batch (taking the strings out first costs 15 ms); only a body over the
+    limit by that bound is counted exactly."""
+    return _marks(body) > limit and json_values(body) > limit
 
 
 class BodyLimits:
@@ -93,7 +103,7 @@ class BodyLimits:
             chunks.append(chunk)
             more = message.get("more_body", False)
         body = b"".join(chunks)
-        if batch and json_values(body) > MAX_BATCH_VALUES:
+        if batch and too_many_values(body, MAX_BATCH_VALUES):
             await problem(
                 BODY_TOO_LARGE,
                 f"The body must hold at most {MAX_BATCH_VALUES} JSON values (objects, lists and items).",

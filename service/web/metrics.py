@@ -9,10 +9,11 @@ service` creates (or empties) that directory before the workers start, and /metr
 
 from __future__ import annotations
 
+import collections
 import os
 import shutil
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from functools import cache
 from pathlib import Path
 
@@ -127,6 +128,15 @@ def observe_answer(rules_fired: Sequence[str], step_codes: Sequence[str]) -> Non
         _rule_series(rule).inc()
     for code in step_codes:
         _step_series(code).inc()
+
+
+def observe_answers(rules_fired: Iterable[str], step_codes: Iterable[str]) -> None:
+    """observe_answer for many answers (their rules fired and their steps, together): each series is
+    incremented once, by its count (a 1,000-item batch: about 60 increments instead of 40,000)."""
+    for rule, count in collections.Counter(rules_fired).items():
+        _rule_series(rule).inc(count)
+    for code, count in collections.Counter(step_codes).items():
+        _step_series(code).inc(count)
 
 
 def exposition() -> bytes:

@@ -18,7 +18,7 @@ from service.core.rulebook import RuleBook
 from service.decisions.exceptions import DecisionNotFound, IdempotencyConflict, StoreUnavailable
 from service.decisions.migrate import upgrade
 from service.decisions.schemas import FeedbackRequest
-from service.decisions.service import DecisionLog, Filters, ReplayedAnswer, canonical_json
+from service.decisions.service import DecisionLog, Filters, ReplayedAnswer, canonical_json, card_uuid
 from service.decisions.store import Store
 from tests.support.bodies import TREATMENTS_DIFFER
 
@@ -178,3 +178,16 @@ def test_a_retry_that_loses_the_race_is_told_it_is_a_replay(
     second = decision_log.record(answer, RAW, idempotency_key="lost")
     assert isinstance(second, ReplayedAnswer) and second == first
     assert not isinstance(first, ReplayedAnswer)
+
+
+@pytest.mark.parametrize(
+    ("decision_id", "code", "card"),
+    [  # derived once and kept with the steps: feedback on cards already shown looks these up
+        ("9f265c13-d2c9-49de-bc1f-aed5c3c93c93", "joint_review", "efafe9c2-005d-833b-93c2-818fc4f8f4a5"),
+        ("00000000-0000-4000-8000-000000000000", "contact_navigator", "c84f67e7-268a-8755-858b-23f59776677b"),
+        ("ffffffff-ffff-4fff-bfff-ffffffffffff", "tumor_board", "b640bef0-c79e-832f-ae80-e170c3db3687"),
+    ],
+)
+def test_a_card_uuid_is_derived_as_it_always_was(decision_id: str, code: str, card: str) -> None:
+    derived = card_uuid(uuid.UUID(decision_id), code)
+    assert derived == uuid.UUID(card) and derived.version == 8 and derived.variant == uuid.RFC_4122

@@ -1,15 +1,20 @@
 """A worker answers at most MAX_BATCHES_IN_FLIGHT batches at once: one more is refused 503 with Retry-After
-before its body is read, and a slot is free again once a batch is answered."""
+before its body is read, and a slot is free again once a batch is answered. The collector's automatic passes
+wait while batches are in flight."""
 
 from __future__ import annotations
 
+import asyncio
+import gc
 import json
 import socket
 from collections.abc import Iterator
 
 import httpx
 import pytest
+from starlette.types import Message, Receive, Scope, Send
 
+from service.web.batch_slots import BatchSlots
 from tests.support.bodies import opinion
 from tests.support.server import AUTH, DEV_KEY, ServerProcess
 
@@ -49,3 +54,27 @@ def test_a_batch_over_the_slots_is_refused_503_and_the_slot_comes_back(server: S
         server.base_url + URL, content=BODY, headers={**AUTH, "content-type": "application/json"}
     )
     assert answered.status_code == 200
+
+
+def test_the_collector_waits_while_batches_are_in_flight_and_runs_again_after() -> None:
+    seen: list[bool] = []
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        seen.append(gc.isenabled())
+        if len(seen) == 1:  # a second batch arrives while the first is in flight
+            await slots({**scope}, receive, send)
+            seen.append(gc.isenabled())  # the second is done, the first is not
+
+    slots = BatchSlots(app, slots=2)
+    scope = {"type": "http", "path": URL, "method": "POST"}
+    assert gc.isenabled()
+    asyncio.run(slots(scope, receive_nothing, send_nothing))
+    assert seen == [False, False, False] and gc.isenabled() and slots.busy == 0
+
+
+async def receive_nothing() -> Message:
+    return {"type": "http.disconnect"}
+
+
+async def send_nothing(message: Message) -> None:
+    pass

@@ -1,6 +1,6 @@
 """POST /v1/recommendations:batch: up to 1,000 comparisons, each answered or refused on its own."""
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Response
 
 from service import batch
 from service.api.deps import AcceptLanguage, AnsweringDep, Caller, CommitGateDep, RulesDep, require_scope
@@ -13,8 +13,7 @@ router = APIRouter(prefix="/v1", tags=["recommendations"])
     "/recommendations:batch",
     operation_id="recommendations-create-batch",
     summary="Rank and explain next steps for many comparisons at once",
-    response_model=batch.BatchResponse,
-    response_model_exclude_none=True,
+    response_model=batch.BatchResponse,  # the schema; the JSON is written by service/batch.py (None left out)
     responses={
         **PROBLEM_RESPONSES,
         503: {**PROBLEM_RESPONSES[500], "description": "The decision store is unavailable; nothing shown."},
@@ -28,11 +27,12 @@ async def create_batch(
     caller: Caller,
     gate: CommitGateDep,
     accept_language: AcceptLanguage = None,
-) -> batch.BatchResponse:
+) -> Response:
     """Answer each item as `POST /v1/recommendations` would, in order: a valid item gets its
     recommendation (status 200), an invalid one its own problem (status 422) naming the fields.
 
     The answered items are recorded as decisions (each result's `decision_id`) in one transaction
     before the batch is answered: either every answered item is kept, or the batch fails (503).
     """
-    return await batch.answer(answering, rules, body.items, caller.id, accept_language, gate, caller.tenant)
+    json = await batch.answer(answering, rules, body.items, caller.id, accept_language, gate, caller.tenant)
+    return Response(json, media_type="application/json")

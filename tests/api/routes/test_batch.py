@@ -7,7 +7,11 @@ from typing import Any
 
 import httpx
 
+from service.batch import BatchResponse
+from service.config import Settings
+from service.main import create_app
 from tests.support.bodies import load_scenarios, opinion
+from tests.support.in_process import Call, send
 from tests.support.server import AUTH, running_server
 
 URL = "/v1/recommendations:batch"
@@ -78,6 +82,38 @@ def test_each_answered_item_is_recorded_as_a_decision(client: httpx.Client) -> N
         assert stored.status_code == 200
         assert stored.headers["content-language"] == "es"
         assert stored.json() == {**result["recommendation"], "decision_id": result["decision_id"]}
+
+
+def as_the_model_writes_it(content: bytes) -> bytes:
+    """The JSON of the batch's model, None fields left out, as the route documents it."""
+    return BatchResponse.model_validate_json(content).model_dump_json(exclude_none=True).encode()
+
+
+MIXED: list[Any] = [
+    *[s["request"] for s in load_scenarios()[:6]],
+    {"opinions": [opinion(), {**opinion(), "diagnosis": {"cancer_type": "brest"}}]},
+    42,
+    {**load_scenarios()[0]["request"], "lang": "es"},
+]
+
+
+def test_the_batch_is_the_json_of_its_model_and_each_item_the_bytes_kept(client: httpx.Client) -> None:
+    response = client.post(URL, json={"items": MIXED})
+    assert response.status_code == 200 and response.headers["content-type"] == "application/json"
+    assert response.content == as_the_model_writes_it(response.content)
+    for result in response.json()["results"]:
+        if result["status"] == 200:  # the recommendation's bytes are those of the decision, id aside
+            kept = client.get(f"/v1/recommendations/{result['decision_id']}").content
+            shown = json.dumps(result["recommendation"], ensure_ascii=False, separators=(",", ":"))
+            assert kept == f'{shown[:-1]},"decision_id":"{result["decision_id"]}"}}'.encode()
+
+
+def test_with_nothing_recorded_the_batch_is_still_the_json_of_its_model() -> None:
+    app = create_app(Settings(auth_enabled=False, decision_store="off"))
+    [response] = send(app, Call("POST", URL, {"items": MIXED}))
+    assert response.status_code == 200
+    assert response.content == as_the_model_writes_it(response.content)
+    assert [("decision_id" in r) for r in response.json()["results"]] == [False] * len(MIXED)
 
 
 def test_an_unknown_top_level_field_is_refused(client: httpx.Client) -> None:
