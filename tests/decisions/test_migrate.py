@@ -15,9 +15,15 @@ from service.decisions.models import Base, Decision, DecisionStep, StepFeedback
 from service.decisions.store import Store
 from tests.storage import BACKENDS
 
-HEAD = "0005_tenants_and_rules_fired"
-PREVIOUS = "0004_deployment_secret"
-OLDER = ["0001_decisions", "0002_feedback", "0003_lang_and_cards", "0004_deployment_secret"]
+HEAD = "0006_drop_step_code_index"
+PREVIOUS = "0005_tenants_and_rules_fired"
+OLDER = [
+    "0001_decisions",
+    "0002_feedback",
+    "0003_lang_and_cards",
+    "0004_deployment_secret",
+    "0005_tenants_and_rules_fired",
+]
 pytestmark = pytest.mark.parametrize("empty_url", BACKENDS, indirect=True)
 
 
