@@ -38,8 +38,8 @@ class RecordedRecommendation(RecommendationResponse):
     under. `GET /v1/recommendations/{id}` returns it again, byte for byte."""
 
     decision_id: uuid.UUID = Field(
-        description="Where this answer is kept: GET /v1/recommendations/{id}. A time-ordered uuid (version 7):"
-        " its first 48 bits are when the decision was made, in milliseconds since 1970."
+        description="Where this answer is kept: GET /v1/recommendations/{id}. A time-ordered uuid"
+        " (version 7): its first 48 bits are when the decision was made, in milliseconds since 1970."
     )
     fhir: FhirReport | None = Field(
         default=None,
