@@ -128,10 +128,11 @@ class Store:
         # between the workers sharing the file (flock on a file beside it). Other programs writing to the
         # file (a purge, a migration) still rely on busy_timeout.
         self.turns: AbstractContextManager[object] = nullcontext()
+        self.shares_write_lock = False  # with other processes (group_commit.py sets the GIL's interval)
         if self.dialect == "sqlite":
             database = make_url(url).database
-            shared = database not in (None, "", ":memory:")
-            self.turns = WriterTurns(Path(f"{database}.writer-lock") if shared else None)
+            self.shares_write_lock = database not in (None, "", ":memory:")
+            self.turns = WriterTurns(Path(f"{database}.writer-lock") if self.shares_write_lock else None)
 
     @property
     def dialect(self) -> str:

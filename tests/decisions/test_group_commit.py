@@ -4,6 +4,7 @@ and a request that gave up before its commit began leaves nothing behind."""
 from __future__ import annotations
 
 import json
+import sys
 import threading
 import time
 import uuid
@@ -18,7 +19,7 @@ from service.config import get_settings
 from service.core.models import RecommendationResponse
 from service.core.rulebook import RuleBook
 from service.decisions.exceptions import IdempotencyConflict
-from service.decisions.group_commit import Abandoned, CommitGate
+from service.decisions.group_commit import SHARED_LOCK_SWITCH_INTERVAL_S, Abandoned, CommitGate
 from service.decisions.schemas import RecordedRecommendation
 from service.decisions.service import Answer, DecisionLog, DecisionRows, Filters, recorded_json
 from tests.support.bodies import opinion
@@ -153,3 +154,19 @@ def test_a_request_whose_commit_began_cannot_give_up_and_is_answered(
         release.set()
         stored = claimed.result(WAIT_S)
     assert decision_ids(decision_log) == {str(stored.decision_id)}
+
+
+def test_a_writer_sharing_the_sqlite_file_with_other_processes_gets_the_gil_back_within_1_ms(
+    decision_log: DecisionLog, answer: RecommendationResponse
+) -> None:
+    """Each wait for the GIL while holding the file's write lock stalls the other workers' writers too."""
+    default = sys.getswitchinterval()
+    sys.setswitchinterval(0.005)  # CPython's default, whatever an earlier writer in this process set
+    try:
+        decision_log.record(answer, RAW)  # starts this log's writer
+        if decision_log.store.dialect == "sqlite":
+            assert sys.getswitchinterval() == SHARED_LOCK_SWITCH_INTERVAL_S == 0.001
+        else:  # no lock shared between processes: the interpreter's default stays
+            assert sys.getswitchinterval() == 0.005
+    finally:
+        sys.setswitchinterval(default)
