@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import sys
 import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future
@@ -34,14 +33,6 @@ from service.decisions.store import Store, StoreUnavailable, unavailable
 
 log = logging.getLogger("service.decisions.group_commit")
 
-# The GIL switch interval of a process whose writer takes turns with other processes' writers (SQLite).
-# The writer holds the file's write lock from before its first statement until its commit, and between
-# them it gives up the GIL around each SQLite call; each time it wants the GIL back while the event loop
-# runs the rules engine, it may wait up to the interval (5 ms by default), and the other workers' writers
-# wait on the lock all that time with their requests. 1 ms: with 2 workers on SQLite, 1,188-1,382 req/s
-# against 802-1,010 at 5 ms, in three alternating rounds of one run (docs/benchmarks.md); 0.2 ms cost more
-# CPU than it saved, and PostgreSQL (no shared lock) gained nothing.
-SHARED_LOCK_SWITCH_INTERVAL_S = 0.001
 
 Part = TypeVar("Part")
 # Where to tell an awaiting request that its commit is over: its event loop and the future it awaits there.
@@ -113,8 +104,6 @@ class GroupCommitter(Generic[Part]):
                 raise StoreUnavailable("closed")
             self._waiting.append((part, future, waiter))
             if self._thread is None:  # started on first use: in the worker process, not the supervisor
-                if self.store.shares_write_lock:
-                    sys.setswitchinterval(SHARED_LOCK_SWITCH_INTERVAL_S)
                 self._thread = threading.Thread(target=self._run, name=self._name, daemon=True)
                 self._thread.start()
             self._ready.notify()
@@ -154,36 +143,53 @@ class GroupCommitter(Generic[Part]):
             with self._ready:
                 while not self._waiting and not self._closing:
                     self._ready.wait()
-                waiting, self._waiting = self._waiting, []
-                if not waiting and self._closing:
+                if not self._waiting and self._closing:
                     return
-            # Claimed now: from here on these parts are committed or fail, and their requests wait.
-            group = [(part, future) for part, future, _ in waiting if future.set_running_or_notify_cancel()]
-            if group:
-                self._commit(group)
+            # The store's turn first (SQLite: one writer at a time, across processes), then the claim:
+            # what arrives while this writer waits for its turn joins this group, not the next one, and
+            # a request that gives up meanwhile is still free to go (nothing of it claimed).
+            waiting: list[tuple[Part, Future[None], Waiter | None]] = []
+            try:
+                with self.store.turns:
+                    waiting = self._claim()
+                    self._commit([(part, future) for part, future, _ in waiting if future.running()])
+            except Exception as exc:  # the turn could not be taken (its lock file): nothing was written
+                waiting = waiting or self._claim()
+                for _, future, _ in waiting:
+                    if future.running():
+                        future.set_exception(StoreUnavailable(type(exc).__name__))
             _wake([(future, waiter) for _, future, waiter in waiting if waiter is not None])
             # Not kept while waiting for the next group: a batch's thousand decisions would outlive it,
             # scattered over the heap, and keep the memory it used from going back (tests/test_memory.py).
-            del waiting, group
+            del waiting
+
+    def _claim(self) -> list[tuple[Part, Future[None], Waiter | None]]:
+        """Everything waiting, each future set running unless its request gave up (cancelled): from here
+        on those parts are committed or fail, and their requests wait for the outcome."""
+        with self._ready:
+            waiting, self._waiting = self._waiting, []
+        for _, future, _ in waiting:
+            future.set_running_or_notify_cancel()
+        return waiting
 
     def _transaction(self, parts: Sequence[Part]) -> None:
-        """Write `parts` and commit, on the writer's connection; store failures raise StoreUnavailable."""
-        with self.store.turns:
-            try:
-                if self._connection is None:
-                    self._connection = self.store.engine.connect()
-                with self._connection.begin():
-                    self._write(self._connection, parts)
-            except DBAPIError as exc:
-                error = unavailable(exc)
-                if error is not exc:  # the connection may be broken: the next group opens another
-                    self._drop_connection()
-                    self.store.note_failure()  # /readyz says so (service/api/routes/health.py)
-                raise error from exc
-            except PoolTimeout as exc:
-                self.store.note_failure()
-                raise StoreUnavailable(type(exc).__name__) from exc
-            self.store.failed_at = None
+        """Write `parts` and commit, on the writer's connection (its turn taken by `_run`); store failures
+        raise StoreUnavailable."""
+        try:
+            if self._connection is None:
+                self._connection = self.store.engine.connect()
+            with self._connection.begin():
+                self._write(self._connection, parts)
+        except DBAPIError as exc:
+            error = unavailable(exc)
+            if error is not exc:  # the connection may be broken: the next group opens another
+                self._drop_connection()
+                self.store.note_failure()  # /readyz says so (service/api/routes/health.py)
+            raise error from exc
+        except PoolTimeout as exc:
+            self.store.note_failure()
+            raise StoreUnavailable(type(exc).__name__) from exc
+        self.store.failed_at = None
 
     def _drop_connection(self) -> None:
         if self._connection is not None:
@@ -195,6 +201,8 @@ class GroupCommitter(Generic[Part]):
             self._connection = None
 
     def _commit(self, group: list[tuple[Part, Future[None]]]) -> None:
+        if not group:
+            return
         try:
             self._transaction([part for part, _ in group])
         except IntegrityError as exc:
