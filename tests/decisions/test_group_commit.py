@@ -3,6 +3,7 @@ and a request that gave up before its commit began leaves nothing behind."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import threading
 import time
@@ -184,3 +185,18 @@ def test_a_request_that_gives_up_while_the_writer_waits_for_its_turn_leaves_noth
         assert gate.close()  # nothing of it claimed yet
     assert isinstance(dropped.exception(WAIT_S), CancelledError)
     assert decision_ids(decision_log) == {str(kept.result(WAIT_S).decision_id)}
+
+
+def test_requests_reaching_their_commit_in_one_pass_of_the_event_loop_share_one_commit(
+    decision_log: DecisionLog, answer: RecommendationResponse
+) -> None:
+    """The loop wakes the writer once per pass: a wake-up per request cost a GIL hand-over each."""
+
+    async def requests() -> list[Answer]:
+        return list(await asyncio.gather(*(decision_log.record_async(answer, RAW) for _ in range(12))))
+
+    first = decision_log.record(answer, RAW)  # the writer thread is running, and waits for work
+    before = decision_log._writer.groups
+    stored = asyncio.run(requests())
+    assert decision_log._writer.groups - before == 1
+    assert decision_ids(decision_log) == {str(s.decision_id) for s in [first, *stored]}
