@@ -51,10 +51,8 @@ class DecisionStep(Base):
     """A next step of a decision, in rank order, with the rules that placed or moved it."""
 
     __tablename__ = "decision_steps"
-    __table_args__ = (
-        Index("ix_decision_steps_code", "code"),
-        Index("ix_decision_steps_card_uuid", "card_uuid", unique=True),
-    )
+    # No index on `code` (revision 0006): queries reach a decision's steps through the primary key.
+    __table_args__ = (Index("ix_decision_steps_card_uuid", "card_uuid", unique=True),)
 
     decision_id: Mapped[uuid.UUID] = mapped_column(
         Uuid, ForeignKey("decisions.id", ondelete="CASCADE"), primary_key=True

@@ -37,7 +37,10 @@ class RecordedRecommendation(RecommendationResponse):
     """The answer of `POST /v1/recommendations`: the ranked next steps and the `decision_id` they are kept
     under. `GET /v1/recommendations/{id}` returns it again, byte for byte."""
 
-    decision_id: uuid.UUID = Field(description="Where this answer is kept: GET /v1/recommendations/{id}.")
+    decision_id: uuid.UUID = Field(
+        description="Where this answer is kept: GET /v1/recommendations/{id}. A time-ordered uuid"
+        " (version 7): its first 48 bits are when the decision was made, in milliseconds since 1970."
+    )
     fhir: FhirReport | None = Field(
         default=None,
         description=(

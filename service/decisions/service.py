@@ -91,15 +91,16 @@ def decision_rows(
         "rules_fired": rule_ids_json(tuple(response.rules_fired)),
         **columns,
     }
+    cards = card_uuids(decision_id, [step.code for step in response.next_steps])
     steps = [
         {
             "decision_id": decision_id,
             "rank": step.rank,
             "code": step.code,
             "rule_ids": rule_ids_json(tuple(reason.rule for reason in step.reasons)),
-            "card_uuid": card_uuid(decision_id, step.code),
+            "card_uuid": card,
         }
-        for step in response.next_steps
+        for step, card in zip(response.next_steps, cards, strict=True)
     ]
     return decision, steps
 
@@ -142,18 +143,32 @@ def with_fired(rules: list[RuleReport], fired: dict[str, int]) -> list[RuleRepor
 def card_uuid(decision_id: uuid.UUID, code: str) -> uuid.UUID:
     """The uuid of the CDS Hooks card showing step `code` of a decision: derived, so no lookup is needed.
 
-    A version-8 uuid (RFC 9562): 60 bits of a hash of the decision id, then 62 bits of a hash of the id and
-    the code. A decision's cards share the first part, so its steps sit side by side in the unique card
-    index: one index page to write per decision instead of one per step, each at a random place (on SQLite
-    that was most of what a commit wrote). Neither part reveals the decision id. Cards issued before this
-    derivation keep the uuid stored with them (`decision_steps.card_uuid`), which is what feedback looks up.
-    """
-    shared = hashlib.sha1(decision_id.bytes, usedforsecurity=False).digest()[:8]
-    own = hashlib.sha1(decision_id.bytes + code.encode(), usedforsecurity=False).digest()[:8]
-    value = int.from_bytes(shared + own)
-    value = (value & ~(0xF000 << 64)) | (0x8000 << 64)  # version 8
-    value = (value & ~(0xC000 << 48)) | (0x8000 << 48)  # the RFC 9562 variant
-    return uuid.UUID(int=value)
+    A version-8 uuid (RFC 9562). For a decision with a time-ordered id (version 7, service/decisions/ids.py):
+    the decision's 48 bits of time, 12 bits of a hash of the decision id, then 62 bits of a hash of the id
+    and the code. New cards so land at the end of the unique card index, side by side with their decision's
+    other cards: one index page to write per commit, not one per decision. The card tells when the decision
+    was made (as the decision id does), not the decision id. Decisions with a random id (version 4, made
+    before) keep the derivation their cards were issued with: 60 bits of a hash of the id, then the 62.
+    Cards issued before any derivation keep the uuid stored with them (`decision_steps.card_uuid`), which is
+    what feedback looks up."""
+    return card_uuids(decision_id, (code,))[0]
+
+
+def card_uuids(decision_id: uuid.UUID, codes: Sequence[str]) -> list[uuid.UUID]:
+    """`card_uuid` for each of a decision's step codes, the shared part hashed once."""
+    shared_hash = hashlib.sha1(decision_id.bytes, usedforsecurity=False).digest()
+    if decision_id.version == 7:
+        shared = (decision_id.int >> 80 << 16) | int.from_bytes(shared_hash[:2])
+    else:
+        shared = int.from_bytes(shared_hash[:8])
+    cards = []
+    for code in codes:
+        own = hashlib.sha1(decision_id.bytes + code.encode(), usedforsecurity=False).digest()[:8]
+        value = shared << 64 | int.from_bytes(own)
+        value = (value & ~(0xF000 << 64)) | (0x8000 << 64)  # version 8
+        value = (value & ~(0xC000 << 48)) | (0x8000 << 48)  # the RFC 9562 variant
+        cards.append(uuid.UUID(int=value))
+    return cards
 
 
 def utcnow() -> datetime:

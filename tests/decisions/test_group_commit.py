@@ -3,6 +3,7 @@ and a request that gave up before its commit began leaves nothing behind."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import threading
 import time
@@ -153,3 +154,49 @@ def test_a_request_whose_commit_began_cannot_give_up_and_is_answered(
         release.set()
         stored = claimed.result(WAIT_S)
     assert decision_ids(decision_log) == {str(stored.decision_id)}
+
+
+def test_decisions_arriving_while_the_writer_waits_for_its_turn_join_its_group(
+    decision_log: DecisionLog, answer: RecommendationResponse
+) -> None:
+    """On SQLite another process's writer may hold the file: what queues meanwhile is one commit, not two."""
+    if decision_log.store.dialect != "sqlite":
+        pytest.skip("PostgreSQL writers take no turns")
+    before = decision_log._writer.groups
+    with ThreadPoolExecutor(10) as pool, decision_log.store.turns:  # another writer's turn
+        records = [pool.submit(decision_log.record, answer, RAW) for _ in range(10)]
+        await_queued(decision_log, 10)
+    stored = [record.result(WAIT_S) for record in records]
+    assert decision_log._writer.groups - before == 1
+    assert decision_ids(decision_log) == {str(s.decision_id) for s in stored}
+
+
+def test_a_request_that_gives_up_while_the_writer_waits_for_its_turn_leaves_nothing(
+    decision_log: DecisionLog, answer: RecommendationResponse
+) -> None:
+    """Waiting for the turn is not a commit begun: the time limit can still close the gate."""
+    if decision_log.store.dialect != "sqlite":
+        pytest.skip("PostgreSQL writers take no turns")
+    gate = CommitGate()
+    with ThreadPoolExecutor(2) as pool, decision_log.store.turns:
+        kept = pool.submit(decision_log.record, answer, RAW)
+        dropped = pool.submit(decision_log.record, answer, RAW, gate=gate)
+        await_queued(decision_log, 2)
+        assert gate.close()  # nothing of it claimed yet
+    assert isinstance(dropped.exception(WAIT_S), CancelledError)
+    assert decision_ids(decision_log) == {str(kept.result(WAIT_S).decision_id)}
+
+
+def test_requests_reaching_their_commit_in_one_pass_of_the_event_loop_share_one_commit(
+    decision_log: DecisionLog, answer: RecommendationResponse
+) -> None:
+    """The loop wakes the writer once per pass: a wake-up per request cost a GIL hand-over each."""
+
+    async def requests() -> list[Answer]:
+        return list(await asyncio.gather(*(decision_log.record_async(answer, RAW) for _ in range(12))))
+
+    first = decision_log.record(answer, RAW)  # the writer thread is running, and waits for work
+    before = decision_log._writer.groups
+    stored = asyncio.run(requests())
+    assert decision_log._writer.groups - before == 1
+    assert decision_ids(decision_log) == {str(s.decision_id) for s in [first, *stored]}

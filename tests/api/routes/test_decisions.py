@@ -42,7 +42,7 @@ def test_every_answer_carries_a_decision_id_that_returns_the_same_answer(store_c
     first = post(store_client, DIFFER)
     assert first.status_code == 200
     decision_id = first.json()["decision_id"]
-    assert uuid.UUID(decision_id).version == 4
+    assert uuid.UUID(decision_id).version == 7  # time-ordered (service/decisions/ids.py)
     again = store_client.get(f"/v1/recommendations/{decision_id}")
     assert again.status_code == 200
     assert again.headers["content-type"] == "application/json"
