@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import fcntl
 import os
-import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -29,8 +28,6 @@ SQLITE_FILE = "decisions.sqlite3"
 CONNECT_TIMEOUT_S = 3
 # After a failed write, /readyz answers 503 this long, unless a write succeeds first.
 FAILURE_MEMORY_S = 30.0
-# The GIL switch interval while this process holds the SQLite file's write lock (WriterTurns).
-TURN_SWITCH_INTERVAL_S = 0.00005
 
 
 class StoreUnavailable(Exception):
@@ -90,21 +87,12 @@ def unavailable(exc: DBAPIError) -> Exception:
 
 class WriterTurns:
     """One SQLite writer at a time: a lock for this process's threads, then flock on `path` (if given)
-    for the other processes; both are released when the holder ends, even by kill -9.
-
-    While a process holds the file's lock, its threads hand the GIL over within TURN_SWITCH_INTERVAL_S
-    instead of CPython's 5 ms. The holder gives the GIL up around each SQLite call and the fsync, and each
-    time it wants it back while the event loop runs the rules engine it waited up to the full interval,
-    with every other worker's writer, and their requests, waiting on the lock behind it: under load the
-    lock was held 3.9 ms at the median (5.2 ms on average) for about 0.5 ms of work, and 0.8 ms (2.3) with
-    this (docs/benchmarks.md). The interval is the interpreter's, so it is set on entry and put back on
-    exit; outside a turn the loop keeps the default and its cheaper switches."""
+    for the other processes; both are released when the holder ends, even by kill -9."""
 
     def __init__(self, path: Path | None) -> None:
         self._lock = threading.Lock()
         self._path = path
         self._fd: int | None = None
-        self._interval = sys.getswitchinterval()
 
     def __enter__(self) -> WriterTurns:
         self._lock.acquire()
@@ -114,8 +102,6 @@ class WriterTurns:
                     self._path.parent.mkdir(parents=True, exist_ok=True)
                     self._fd = os.open(self._path, os.O_RDWR | os.O_CREAT, 0o600)
                 fcntl.flock(self._fd, fcntl.LOCK_EX)
-                self._interval = sys.getswitchinterval()
-                sys.setswitchinterval(TURN_SWITCH_INTERVAL_S)
         except BaseException:
             self._lock.release()
             raise
@@ -124,7 +110,6 @@ class WriterTurns:
     def __exit__(self, *_: object) -> None:
         try:
             if self._fd is not None:
-                sys.setswitchinterval(self._interval)
                 fcntl.flock(self._fd, fcntl.LOCK_UN)
         finally:
             self._lock.release()

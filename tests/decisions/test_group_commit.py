@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import sys
 import threading
 import time
 import uuid
@@ -19,7 +20,12 @@ from service.config import get_settings
 from service.core.models import RecommendationResponse
 from service.core.rulebook import RuleBook
 from service.decisions.exceptions import IdempotencyConflict
-from service.decisions.group_commit import Abandoned, CommitGate
+from service.decisions.group_commit import (
+    DEFAULT_SWITCH_INTERVAL_S,
+    WRITING_SWITCH_INTERVAL_S,
+    Abandoned,
+    CommitGate,
+)
 from service.decisions.schemas import RecordedRecommendation
 from service.decisions.service import Answer, DecisionLog, DecisionRows, Filters, recorded_json
 from tests.support.bodies import opinion
@@ -200,3 +206,22 @@ def test_requests_reaching_their_commit_in_one_pass_of_the_event_loop_share_one_
     stored = asyncio.run(requests())
     assert decision_log._writer.groups - before == 1
     assert decision_ids(decision_log) == {str(s.decision_id) for s in [first, *stored]}
+
+
+def test_while_the_writer_has_work_the_gil_changes_hands_within_50_us_and_the_default_returns_after(
+    decision_log: DecisionLog, answer: RecommendationResponse
+) -> None:
+    """Each wait of the writer for the GIL delays its whole group (and, on SQLite, every other worker's
+    writer waiting on the file); outside a commit the event loop keeps CPython's cheaper 5 ms."""
+    with ThreadPoolExecutor(1) as pool:
+        with writer_held(decision_log) as (release, entered):
+            record = pool.submit(decision_log.record, answer, RAW)
+            assert entered.wait(WAIT_S)
+            assert sys.getswitchinterval() == pytest.approx(WRITING_SWITCH_INTERVAL_S)
+            release.set()
+        record.result(WAIT_S)
+    deadline = time.monotonic() + WAIT_S
+    while sys.getswitchinterval() != DEFAULT_SWITCH_INTERVAL_S:  # the writer waits for work again
+        assert time.monotonic() < deadline
+        time.sleep(0.001)
+    assert pytest.approx(0.005) == DEFAULT_SWITCH_INTERVAL_S
