@@ -175,7 +175,6 @@ class GroupCommitter(Generic[Part]):
         """Commit what is waiting, then stop the writer."""
         with self._ready:
             self._closing = True
-            self._hurry()
             self._ready.notify()
             thread = self._thread
         if thread is not None:
