@@ -107,16 +107,21 @@ def store_history(history: dict[str, Any]) -> list[str]:
         "machine; the load average is the 1-minute one before and after. A busy machine lowers the ratios: "
         "compare within a pair, not across pairs.",
         "",
-        "What changed (2518028 and the commits before it): py-spy under load (`python -m "
-        "bench.store_profile`) showed the store's cost on the event loop as GIL hand-overs to the writer "
-        "thread, not as our own Python. So the writer holds the GIL as little as it can: rows are made "
-        "ready on the request's thread with SQLAlchemy's own bind processors, each table's rows of a "
-        "group go in one multi-row INSERT (an executemany released and took back the GIL for every row), "
-        "each event loop is woken once per group (not once per request), and decision ids come from "
-        "os.urandom in 4 KiB fetches (uuid4 released the GIL on every call). A decision's CDS Hooks card "
-        "uuids now share a prefix, so its steps sit together in the unique card index: on SQLite a commit"
-        " wrote 166 KiB per decision (WAL and checkpoint), now 106 KiB, and the writer's CPU per decision"
-        " fell from about 230 to 150 us (in process, groups of 16).",
+        "What changed this session (86e09ee to c631d91), each measured first in process or with one "
+        "change at a time: (1) the event loop wakes the writer once per pass, not once per request "
+        "(service/decisions/group_commit.py): each wake-up took the GIL from the loop at once, a context "
+        "switch and a hand-over per request, and left groups of one or two; with the store writing "
+        "nothing at all, this path alone had cut throughput from 1,719 to 1,035 req/s, and one wake-up "
+        "per pass gave 1,689. (2) Decision ids are time-ordered (UUIDv7) and the index on "
+        "decision_steps.code is gone (migration 0006): new index entries land at the end, so a commit of "
+        "six decisions writes 40 SQLite pages instead of 76. (3) The writer's INSERTs go straight to the "
+        "driver (psycopg's RawCursor with $n placeholders): SQLAlchemy's per-statement work and "
+        "psycopg's parsing of long statements were most of the writer's CPU on PostgreSQL (120 to 50 us "
+        "per decision). (4) PostgreSQL compresses answers with lz4, not pglz: the server's CPU per "
+        "decision about 215 to 115-170 us. (5) On SQLite a writer takes the file's turn before "
+        "claiming its group, and the GIL changes hands within 50 us while it has work: it held the "
+        "lock 3.9 ms at the median for 0.5 ms of work, waiting for the GIL while the other workers' "
+        "writers waited for it.",
         "",
         "| run | load average | off req/s | SQLite req/s (ratio) | PostgreSQL req/s (ratio) "
         "| SQLite CPU us/req | PostgreSQL CPU us/req | off CPU us/req | SQLite p99 at half load, ms "
@@ -133,21 +138,18 @@ def store_history(history: dict[str, Any]) -> list[str]:
     return [
         *lines,
         "",
-        "Still missed, and why: on this shared machine the pairs differ less than rounds of one run do, "
-        "so no end-to-end gain can be claimed from them; only the in-process figures above are clear. "
-        "With the store on, the servers often keep only about one of the 2 cores busy (requests/s times "
-        "CPU per request) and wait: their requests' p50 is 40-70 ms against about 19 ms with the store "
-        "off. The likeliest cause, not proven here, is the writer thread waiting for the GIL (up to a 5 "
-        "ms switch interval each time it wants it back) and for a core; one run with a 0.5 ms switch "
-        "interval did not show a gain and cost more CPU, so it is not in. Measured in process, the "
-        "largest lever left is time-ordered decision ids (UUIDv7): the writer's CPU per decision falls "
-        "again from about 150 to 100 us and the bytes written from 106 to 54 KiB, but decision ids are "
-        "promised as version 4 (tests/api/routes/test_decisions.py): a decision for the API, not made "
-        "here. The batch of 1,000: in process, the rules engine and the ranking take 440-490 ms by "
-        "themselves, the rows and answer JSON 80 ms, the commit 95 ms, the response JSON 35 ms: under 0.5"
-        " s needs a faster engine path, not a faster store. Pair 2's store run after the change ran "
-        "twice: the first stopped when wrk's output lacked its 99% line (bench/http_bench.py, KeyError; "
-        "load average 7.9), as one other run did at load 8.6.",
+        "Still missed, and why: the store still costs about 290 us of CPU per request on SQLite and 210 "
+        "us in the workers on PostgreSQL (plus the PostgreSQL server's, on the same 2 cores): about 55 "
+        "us on the event loop (the decision's rows and card uuids), 100 us in the writer (half of it the "
+        "kernel's, for the WAL), and the rest in hand-overs between the loop, the writer thread and the "
+        "other worker that no in-process measurement shows. 0.8 needs under about 230 us in all. The "
+        "next lever we see is one writer process for all workers on SQLite (no file lock to wait for, "
+        "larger groups, its own GIL); it changes how a request's time limit cancels a decision that "
+        "waits for the writer, so it was not started at the end of a session. p99 at half load: hey "
+        "sends in bursts (each of its workers at its own rate), so the store-off server itself shows "
+        "11-18 ms there; SQLite is 28 ms, from 48.6. The batch of 1,000 items (bench/batch_bench.py) "
+        "fell from 768 to 533 ms: the durable-rules evaluation alone takes 250-275 ms of it, the ranking "
+        "and text 50-64 ms, the rows 60 ms and the commit about 60 ms.",
         "",
     ]
 
