@@ -27,7 +27,6 @@ from sqlalchemy.exc import DBAPIError
 
 # Bound parameters one statement may carry: SQLite since 3.32 allows 32,766, PostgreSQL 65,535.
 MAX_PARAMETERS = {"sqlite": 32_766, "postgresql": 65_535}
-DRIVERS = ("sqlite", "postgresql")
 
 
 class PreparedRow(NamedTuple):
@@ -41,13 +40,13 @@ class BulkInsert:
     """INSERTs into one table for one dialect."""
 
     def __init__(self, table: Table, dialect: Dialect, max_parameters: int | None = None) -> None:
-        if dialect.name not in DRIVERS:
+        if dialect.name not in MAX_PARAMETERS:
             raise ValueError(f"unsupported database {dialect.name}")
         self.table = table
         self._quote = dialect.identifier_preparer.quote
         self._numbered = dialect.name == "postgresql"
         self._dbapi_error: type[Exception] = dialect.loaded_dbapi.Error
-        self._max_parameters = max_parameters or MAX_PARAMETERS.get(dialect.name, 999)
+        self._max_parameters = max_parameters or MAX_PARAMETERS[dialect.name]
         self._process: dict[str, Callable[[Any], Any]] = {}
         self._positions: dict[tuple[str, ...], list[tuple[int, Callable[[Any], Any]]]] = {}
         for column in table.columns:

@@ -12,16 +12,16 @@ GIL), wrote a group of one or two, and the loop paid for every hand-over: with 2
 req/s against 1,349 with one wake-up per pass (store off: 1,601), and the loop's CPU per request 1,378 us
 against 1,248 (docs/benchmarks.md).
 
-While the writer has work, from its wake-up to the end of its commit, the process's threads hand the GIL
-over within WRITING_SWITCH_INTERVAL_S instead of CPython's 5 ms (`_hurry`); when it waits for work again,
+While the writer has work, from its wake-up to the end of its commit, the process's threads hand the GIL over
+within WRITING_SWITCH_INTERVAL_S instead of CPython's 5 ms (`_notify_writer`); when it waits for work again,
 the interval is put back. The writer gives the GIL up around each database call and the fsync, and each time
 it wanted it back while the event loop ran the rules engine (uvloop gives the GIL up only when it has nothing
 to do) it waited up to the full interval: at a steady 400 requests/s, well under capacity, the store added 5
-ms to the median latency, and on SQLite the writer held the file's lock, which the other workers' writers
-wait on, 3.9 ms at the median for about 0.5 ms of work (docs/benchmarks.md). The interval is the
-interpreter's, so it is set where the writer is woken (under its condition's lock) and put back by the writer.
-Only on SQLite: a PostgreSQL writer waits for the server's answer at each call anyway, and there the short
-interval cost more CPU than it saved (2 workers: 1,237-1,265 against 1,423-1,471 req/s).
+ms to the median latency, and on SQLite the writer held the file's lock, which the other workers' writers wait
+on, 3.9 ms at the median for about 0.5 ms of work (docs/benchmarks.md). The interval is the interpreter's, so
+it is set where the writer is woken (under its condition's lock) and put back by the writer. Only on SQLite: a
+PostgreSQL writer waits for the server's answer at each call anyway, and there the short interval cost more
+CPU than it saved (2 workers: 1,237-1,265 against 1,423-1,471 req/s).
 
 Commit or answer, never neither. A request that gives up (its time limit passed, its client left) cancels its
 future; the writer starts a commit only for futures it could still set running
@@ -122,7 +122,7 @@ class GroupCommitter(Generic[Part]):
         self, part: Part, gate: CommitGate | None = None, waiter: Waiter | None = None, wake: bool = True
     ) -> Future[None]:
         """Queue `part` for the next group; the future resolves once it is committed (or failed). With
-        `wake` False the writer is not woken for it: the caller does that (`wake_writer`) soon."""
+        `wake` False the writer is not woken for it: the caller does that (`_wake_writer`) soon."""
         future: Future[None] = Future()
         if gate is not None:
             gate.admit(future)
@@ -134,22 +134,21 @@ class GroupCommitter(Generic[Part]):
                 self._thread = threading.Thread(target=self._run, name=self._name, daemon=True)
                 self._thread.start()
             if wake:
-                self._hurry()
-                self._ready.notify()
+                self._notify_writer()
         return future
 
-    def _hurry(self) -> None:
-        """The writer is about to have work: hand it the GIL quickly until it waits again (under _ready)."""
+    def _notify_writer(self) -> None:
+        """Wake the writer (under _ready), and on SQLite hand it the GIL quickly until it waits again."""
         if self._hurries and not self._hurried:
             self._hurried = True
             sys.setswitchinterval(WRITING_SWITCH_INTERVAL_S)
+        self._ready.notify()
 
-    def wake_writer(self) -> None:
+    def _wake_writer(self) -> None:
         """Tell the writer that parts are waiting (once per event-loop pass, from `commit`)."""
         self._wake_pending.discard(asyncio.get_running_loop())
         with self._ready:
-            self._hurry()
-            self._ready.notify()
+            self._notify_writer()
 
     async def commit(self, part: Part, gate: CommitGate | None = None) -> None:
         """`submit` for the event loop: returns once `part` is committed, raises what its commit raised.
@@ -162,7 +161,7 @@ class GroupCommitter(Generic[Part]):
         future = self.submit(part, gate, (loop, waiter), wake=False)
         if loop not in self._wake_pending:  # the first of this pass: wake the writer when the pass ends
             self._wake_pending.add(loop)
-            loop.call_soon(self.wake_writer)
+            loop.call_soon(self._wake_writer)
         # A gate closed by the time limit cancels the future before the writer claims it: say so at once.
         future.add_done_callback(lambda done: _cancel_soon(loop, waiter) if done.cancelled() else None)
         try:

@@ -19,7 +19,7 @@ from service.api.deps import (
     RulesDep,
     require_scope,
 )
-from service.decisions.service import card_uuid
+from service.decisions.service import card_uuids
 from service.integrations import cds_feedback, cds_hooks, feedback_metrics, patient_view
 from service.integrations.cds_hooks import SERVICE_ID, CdsRequest, CdsResponse, Discovery, Feedback
 from service.web.problem_types import INVALID_HOOK_REQUEST, UNKNOWN_CARD
@@ -138,9 +138,8 @@ async def call_service(
     response.headers["Vary"] = "Accept-Language"
     card_ids = None
     if answered.decision_id is not None:  # each card's uuid is derived from the decision's
-        card_ids = {
-            s.code: str(card_uuid(answered.decision_id, s.code)) for s in answered.recommendation.next_steps
-        }
+        codes = [step.code for step in answered.recommendation.next_steps]
+        card_ids = dict(zip(codes, map(str, card_uuids(answered.decision_id, codes)), strict=True))
     base: str | None = request.app.state.public_base_url  # never the caller's Host: no URL without it
     source_url = base.rstrip("/") + "/redoc" if base else None
     return cds_hooks.cards(answered.recommendation, comparison.time_sensitive, source_url, card_ids)

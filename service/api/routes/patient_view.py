@@ -18,7 +18,7 @@ from service.api.deps import (
 )
 from service.api.routes.cds_hooks import CDS_PROBLEMS, CdsHooksRoute
 from service.config import Settings, get_settings
-from service.decisions.service import card_uuid
+from service.decisions.service import card_uuids
 from service.integrations import patient_view
 from service.integrations.cds_hooks import CdsResponse
 from service.integrations.fhir.fetch import FhirServer, allowed
@@ -100,8 +100,8 @@ async def call_patient_view(
     response.headers["Vary"] = "Accept-Language"
     card_ids = None
     if answered.decision_id is not None:  # each card's uuid is derived from the decision's
-        steps = answered.recommendation.next_steps
-        card_ids = {s.code: str(card_uuid(answered.decision_id, s.code)) for s in steps}
+        codes = [step.code for step in answered.recommendation.next_steps]
+        card_ids = dict(zip(codes, map(str, card_uuids(answered.decision_id, codes)), strict=True))
     return patient_view.cards(
         answered.recommendation, body.audience, voice, answered.lang, settings.cds_source_url, card_ids
     )
