@@ -72,6 +72,35 @@ def test_the_collector_waits_while_batches_are_in_flight_and_runs_again_after() 
     assert seen == [False, False, False] and gc.isenabled() and slots.busy == 0
 
 
+def test_after_a_batch_only_the_youngest_generation_is_collected_once_its_answer_is_out() -> None:
+    """The batch's garbage is all in the youngest generation (nothing is promoted while the passes wait),
+    so that is all the worker collects after it: never a full pass over its heap, and no pass while the
+    batch is still being answered."""
+    collected: list[tuple[str, int]] = []
+    moment = "before"
+
+    def note(phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            collected.append((moment, info["generation"]))
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        nonlocal moment
+        garbage: list[object] = []
+        for _ in range(5000):  # more than a pass's threshold: a pass is due when the batch ends
+            garbage.append([garbage])
+        moment = "answered"
+
+    slots = BatchSlots(app, slots=2)
+    gc.collect()  # every generation's count at zero: no older pass falls due by chance during the test
+    gc.callbacks.append(note)
+    try:
+        asyncio.run(slots({"type": "http", "path": URL, "method": "POST"}, receive_nothing, send_nothing))
+    finally:
+        gc.callbacks.remove(note)
+    assert collected and collected[0] == ("answered", 0)
+    assert all(generation < 2 for _, generation in collected) and gc.isenabled()
+
+
 async def receive_nothing() -> Message:
     return {"type": "http.disconnect"}
 
