@@ -135,8 +135,8 @@ vendor-docs: $(TS)/node_modules/.installed
 
 # Benchmarks: numbers, not pass/fail. Results in bench/results/, the table in docs/benchmarks.md.
 bench-tools:
-	command -v wrk >/dev/null && command -v hey >/dev/null && command -v valgrind >/dev/null || \
-	  (apt-get update && apt-get install -y wrk hey valgrind)
+	command -v wrk >/dev/null && command -v valgrind >/dev/null || \
+	  (apt-get update && apt-get install -y wrk valgrind)
 
 bench: $(BIN)/.installed bench-tools ## measure the production configuration, engine, HTTP, batch and soak (about 20 minutes)
 	$(BIN)/python -m bench.store_bench

@@ -1,9 +1,9 @@
-"""HTTP benchmark: POST /v1/recommendations against its floor, side by side, with wrk and hey.
+"""HTTP benchmark: POST /v1/recommendations against its floor, side by side, with wrk.
 
 The floor (POST /bench/floor, served with BENCH_FLOOR=true) takes the same body with the same
 validation and answers a fixed recommendation of the same size, so the ratio of the two is
-what the engine, the ranking and the text cost. Then hey sends the real endpoint half of
-the maximum throughput measured, at a constant rate, for its p99 latency.
+what the engine, the ranking and the text cost. Then the real endpoint gets half of the maximum
+throughput measured, at a constant rate (bench/constant_rate.py), for its p99 latency.
 Writes bench/results/http.json.
 
     python -m bench.http_bench [--duration 15] [--connections 32]
@@ -20,6 +20,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from bench.constant_rate import constant_rate
 from bench.result_files import write
 from bench.server import auth_headers, cpu_seconds, process_tree, serve
 from bench.workload import comparisons
@@ -65,37 +66,6 @@ def wrk(
     return result
 
 
-def hey(url: str, body: Path, duration: int, rate: float, workers: int = 8) -> dict[str, Any]:
-    per_worker = max(1, round(rate / workers))
-    command = [
-        "hey",
-        "-z",
-        f"{duration}s",
-        "-c",
-        str(workers),
-        "-q",
-        str(per_worker),
-        "-m",
-        "POST",
-        "-T",
-        "application/json",
-        "-D",
-        str(body),
-    ]
-    for name, value in auth_headers().items():
-        command += ["-H", f"{name}: {value}"]
-    out = subprocess.run([*command, url], capture_output=True, text=True, check=True).stdout
-    percentiles = dict(re.findall(r"^\s+(50|90|99)%% in ([\d.]+) secs", out.replace("%", "%%"), re.M))
-    statuses = dict(re.findall(r"^\s+\[(\d{3})\]\s+(\d+) responses", out, re.M))
-    return {
-        "target_rate": per_worker * workers,
-        "requests_per_second": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),  # type: ignore[union-attr]
-        "p50_ms": round(float(percentiles["50"]) * 1000, 3),
-        "p99_ms": round(float(percentiles["99"]) * 1000, 3),
-        "statuses": {k: int(v) for k, v in statuses.items()},
-    }
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--duration", type=int, default=15)
@@ -104,8 +74,6 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         bodies = Path(tmp) / "bodies.jsonl"
         bodies.write_text("\n".join(json.dumps(b) for b in comparisons(2000)) + "\n")
-        one = Path(tmp) / "one.json"
-        one.write_text(json.dumps(comparisons(1)[0]))
         # The production worker count (the image's WORKERS=2). The decision store is off here, so the
         # ratio to the floor is the engine's, the ranking's and the text's cost; the production
         # configuration (store on) is measured against store off by bench/store_bench.py.
@@ -126,10 +94,11 @@ def main() -> None:
                 raise SystemExit(f"non-2xx answers during the benchmark: {failed}")
             best_real = max(r["recommendations"]["requests_per_second"] for r in rounds)
             best_floor = max(r["floor"]["requests_per_second"] for r in rounds)
-            half = hey(f"{base}/v1/recommendations", one, args.duration, best_real / 2)
+            half = constant_rate(f"{base}/v1/recommendations", bodies, best_real / 2, args.duration)
             print(json.dumps({"half_load": half}), flush=True)
     report = {
-        "tool": "wrk 4.1.0 (-t2) and hey 0.1.4 from Debian; server: python -m service, WORKERS=2, "
+        "tool": "wrk 4.1.0 (-t2) from Debian, and bench/constant_rate.py for half load; server: "
+        "python -m service, WORKERS=2, "
         "API-key authentication on, "
         "DECISION_STORE=off",
         "connections": args.connections,

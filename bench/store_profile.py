@@ -77,7 +77,8 @@ def summarise(raw: Path, top: int) -> dict[str, object]:
     stacks: list[tuple[list[str], int]] = []
     for line in raw.read_text().splitlines():
         stack, _, samples = line.rpartition(" ")
-        stacks.append((stack.split(";"), int(samples)))
+        if samples.isdigit():  # a frame's name can hold a line break: its first half has no count
+            stacks.append((stack.split(";"), int(samples)))
     total = sum(count for _, count in stacks) or 1
     parts: dict[str, float] = {}
     for name, marks in PARTS.items():
