@@ -17,6 +17,7 @@ import os
 import re
 import subprocess
 import tempfile
+import time
 from pathlib import Path
 from typing import Any
 
@@ -94,6 +95,7 @@ def main() -> None:
                 raise SystemExit(f"non-2xx answers during the benchmark: {failed}")
             best_real = max(r["recommendations"]["requests_per_second"] for r in rounds)
             best_floor = max(r["floor"]["requests_per_second"] for r in rounds)
+            time.sleep(2)  # the requests wrk left in flight when it stopped are answered first
             half = constant_rate(f"{base}/v1/recommendations", bodies, best_real / 2, args.duration)
             print(json.dumps({"half_load": half}), flush=True)
     report = {

@@ -23,6 +23,7 @@ import json
 import os
 import statistics
 import tempfile
+import time
 import uuid
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
@@ -39,6 +40,9 @@ from bench.server import process_tree, serve
 from bench.workload import comparisons
 
 WORKERS = "2"  # the image's
+# Before each half-load run: the requests wrk left in flight when it stopped are still being answered, by
+# this server or the one measured just before, on the same 2 cores.
+SETTLE_S = 2
 
 
 @contextmanager
@@ -100,6 +104,7 @@ def main() -> None:
         best = {name: max(r[name]["requests_per_second"] for r in rounds) for name in modes}
         half = {}
         for name, (base, _proc) in servers.items():
+            time.sleep(SETTLE_S)
             half[name] = constant_rate(f"{base}/v1/recommendations", bodies, best[name] / 2, args.duration)
             print(json.dumps({name: half[name]}), flush=True)
         failed = [name for name in modes if set(half[name]["statuses"]) != {"200"}]
