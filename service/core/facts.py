@@ -139,7 +139,7 @@ def to_facts(request: RecommendationRequest, families: Mapping[str, str]) -> lis
             {
                 "t": "clinician",
                 "idx": idx,
-                "specialty": opinion.clinician.specialty.value,
+                "specialty": opinion.clinician.specialty.value if opinion.clinician.specialty else UNKNOWN,
                 "tumor_focus": UNKNOWN if focus is None else str(getattr(focus, "value", focus)),
             }
         )

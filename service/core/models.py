@@ -150,7 +150,9 @@ def _focus(value: object, handler: ValidatorFunctionWrapHandler) -> object:
 
 
 class Clinician(Closed):
-    specialty: Specialty = Field(description="The clinician's field of medicine.")
+    specialty: Specialty | None = Field(
+        default=None, description="The clinician's field of medicine; omitted or null when not known."
+    )
     tumor_focus: Annotated[CancerType | Literal["none"] | None, WrapValidator(_focus)] = Field(
         default=None,
         description=(

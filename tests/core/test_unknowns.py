@@ -105,6 +105,18 @@ def test_one_clinician_of_unknown_focus_means_no_gap_is_stated(
 
 
 @settings(max_examples=150, deadline=None)
+@given(body=requests)
+def test_a_specialty_left_out_changes_nothing_in_the_answer(body: dict[str, Any]) -> None:
+    """No rule reads a clinician's specialty, so a portal that does not know it gets the same answer (a
+    rule that comes to read it must say what an unknown specialty means, and be listed above)."""
+    stripped = copy.deepcopy(body)
+    for opinion in stripped["opinions"]:
+        opinion["clinician"].pop("specialty", None)
+    full, without = answer(body), answer(stripped)
+    assert without.model_dump() == full.model_dump()
+
+
+@settings(max_examples=150, deadline=None)
 @given(body=requests, field=st.sampled_from(sorted(CASE_FIELDS)))
 def test_a_case_field_left_out_is_never_stated(body: dict[str, Any], field: str) -> None:
     stripped = answer({k: v for k, v in body.items() if k != field})

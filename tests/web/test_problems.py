@@ -74,7 +74,7 @@ def test_unknown_completed_step_is_refused(client: httpx.Client) -> None:
         (["treatment", "modalities"], [], "opinions[0].treatment.modalities"),
         (["treatment", "modalities"], "surgery", "opinions[0].treatment.modalities"),
         (["treatment", "intent"], "cure", "opinions[0].treatment.intent"),
-        (["clinician", "specialty"], None, "opinions[0].clinician.specialty"),
+        (["clinician", "specialty"], "oncology", "opinions[0].clinician.specialty"),
         (["guidelines_cited"], [1, 2], "opinions[0].guidelines_cited[0]"),
         (["guidelines_cited"], ["x" * 201], "opinions[0].guidelines_cited[0]"),
     ],

@@ -160,7 +160,7 @@ def test_too_few_opinions_says_which_parts_are_missing(client: httpx.Client) -> 
     assert response.status_code == 422
     problem = response.json()
     assert problem["type"].endswith("/fhir-too-few-opinions")
-    assert {"field": "opinions[0]", "reason": "lacks clinician.specialty"} in problem["errors"]
+    assert {"field": "opinions[1]", "reason": "lacks diagnosis.cancer_type"} in problem["errors"]
     assert "jenny" not in response.text and "owen" not in response.text
 
 
