@@ -248,7 +248,8 @@ def main() -> None:
         out += [
             "",
             f"- Throughput ratio to the floor: **{http['ratio_to_floor']}** (goal: at least 0.6).",
-            f"- At half the maximum ({half['target_rate']} requests/s offered, constant rate, hey): "
+            f"- At half the maximum ({half['target_rate']} requests/s offered, evenly spaced, "
+            "bench/constant_rate.py): "
             f"p50 {half['p50_ms']} ms, **p99 {half['p99_ms']} ms** (goal: under 10 ms); "
             f"statuses {half['statuses']}.",
             "",
@@ -262,7 +263,8 @@ def main() -> None:
                 "p99_half_load_ms": half["p99_ms"],
             }
             out += [
-                "Over time (what changed is in `docs/engine.md` and the commit messages):",
+                "Over time (what changed is in `docs/engine.md` and the commit messages; the earlier rows' "
+                "p99 came from hey, whose bursts raised it, and the machines differ):",
                 "",
                 "| | floor requests/s | recommendations requests/s | ratio | p99 at half load, ms |",
                 "|---|---|---|---|---|",
