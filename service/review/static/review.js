@@ -147,7 +147,8 @@ function renderProperty(name, propSchema, path, required) {
     return el("div", { class: "field" }, el("label", { for: id, text: labelFor(name) }), input, note);
   }
   if (schema.type === "object" || schema.properties) {
-    const group = el("fieldset", { "data-path": path, "data-kind": "object" });
+    // A required object is sent even when none of its fields is given (a clinician of unknown specialty).
+    const group = el("fieldset", { "data-path": path, "data-kind": "object", "data-required": !optional });
     group.append(el("legend", { text: labelFor(name) }));
     if (optional) {
       const boxId = fieldId();
@@ -265,6 +266,9 @@ function collect() {
     if (excluded(node)) continue;
     const path = node.getAttribute("data-path");
     const kind = node.getAttribute("data-kind");
+    if (kind === "object" && node.hasAttribute("data-required") && getPath(request, path) === undefined) {
+      setPath(request, path, {});
+    }
     if (kind === "enum" && node.value !== "") setPath(request, path, node.value);
     if (kind === "boolean") setPath(request, path, node.checked);
     if (kind === "tristate" && node.value !== "") setPath(request, path, node.value === "true");
