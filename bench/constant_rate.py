@@ -3,7 +3,8 @@
 hey's `-q` limits each of its workers to a rate, and its workers start together and tick together, so their
 requests leave in bursts as large as there are workers: at 16 workers and 768 requests/s, 16 requests at
 once every 21 ms. A server at half load then spends each burst's first milliseconds queueing it, and the
-p99 measured is the burst's: the store-off server showed 11-18 ms there (docs/benchmarks.md).
+p99 measured is the burst's: at 300 requests/s, store off showed p99 41-44 ms with hey and 10-20 ms with
+evenly spaced requests (docs/benchmarks.md).
 
 Here one event loop starts request i at `start + i / rate` on an idle keep-alive connection, opening another
 when all are busy (open loop: a slow answer never delays the next request). A request's latency runs from

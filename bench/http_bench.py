@@ -29,6 +29,9 @@ from service.config import PROJECT_ROOT
 
 LUA = PROJECT_ROOT / "bench" / "post.lua"
 UNITS = {"us": 1e-3, "ms": 1.0, "s": 1e3}
+# Before a half-load run: the requests wrk left in flight when it stopped are still being answered (by this
+# server, or by the one measured just before it on the same 2 cores).
+SETTLE_S = 2
 
 
 def _ms(text: str) -> float:
@@ -95,7 +98,7 @@ def main() -> None:
                 raise SystemExit(f"non-2xx answers during the benchmark: {failed}")
             best_real = max(r["recommendations"]["requests_per_second"] for r in rounds)
             best_floor = max(r["floor"]["requests_per_second"] for r in rounds)
-            time.sleep(2)  # the requests wrk left in flight when it stopped are answered first
+            time.sleep(SETTLE_S)
             half = constant_rate(f"{base}/v1/recommendations", bodies, best_real / 2, args.duration)
             print(json.dumps({"half_load": half}), flush=True)
     report = {

@@ -34,15 +34,12 @@ import psycopg
 from psycopg import sql
 
 from bench.constant_rate import constant_rate
-from bench.http_bench import wrk
+from bench.http_bench import SETTLE_S, wrk
 from bench.result_files import write
 from bench.server import process_tree, serve
 from bench.workload import comparisons
 
 WORKERS = "2"  # the image's
-# Before each half-load run: the requests wrk left in flight when it stopped are still being answered, by
-# this server or the one measured just before, on the same 2 cores.
-SETTLE_S = 2
 
 
 @contextmanager
