@@ -62,7 +62,7 @@ class StepEntry:
     per_cancer_type: bool
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class StepText:
     title: str
     summary: str

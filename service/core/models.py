@@ -246,6 +246,9 @@ class Reason(BaseModel):
 
 
 class Resource(BaseModel):
+    # Frozen: one object per link is shared by every answer that shows it (service/core/ranking.py).
+    model_config = ConfigDict(frozen=True)
+
     title: str = Field(description="What the page is, in the answer's language.")
     url: str = Field(description="The page's address.")
     phones: list[str] = Field(

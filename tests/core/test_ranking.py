@@ -9,7 +9,9 @@ import pytest
 from service.core.actions import Outcome, Placement, StepState
 from service.core.catalog import Catalog, load_catalog
 from service.core.ranking import Renderer
+from service.core.rulebook import RuleBook
 from service.core.ruleset import Ruleset, load_ruleset
+from tests.support.bodies import opinion
 from tests.support.paths import RULES
 
 
@@ -54,3 +56,21 @@ def test_the_rendered_ranks_follow_the_tie_break(shipped: tuple[Catalog, Ruleset
     first, second = catalog.step_codes[:2]
     steps = Renderer(catalog, ruleset).render(outcome_with(ruleset, [(second, 7), (first, 7)]), "en", [], 2)
     assert [(s.rank, s.code) for s in steps] == [(1, first), (2, second)]
+
+
+def test_many_answers_share_one_copy_of_each_link() -> None:
+    """The rendered text is kept per combination of cancer types named (thousands of them in a busy
+    worker); each link is one object for all of them, not a copy per combination, which every full pass
+    of Python's collector would walk again."""
+    book = RuleBook.load(RULES)
+    codes = sorted(book.catalog.cancer_types)
+    seen: dict[tuple[str, str], set[int]] = {}
+    for lang in ("en", "es"):
+        for first, second in itertools.combinations(codes[:8], 2):
+            body = {"opinions": [opinion(cancer_type=first), opinion(cancer_type=second, stage="III")]}
+            for step in book.recommend(book.parse(body), lang).next_steps:
+                for resource in step.resources:
+                    seen.setdefault((resource.title, resource.url), set()).add(id(resource))
+    assert len(seen) > 20  # pages of several cancer types and the national guides, in two languages
+    # At most two: a page can be both a cancer type's own page and an entry of the resources table.
+    assert {link: len(ids) for link, ids in seen.items() if len(ids) > 2} == {}
