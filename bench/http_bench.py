@@ -23,7 +23,7 @@ from typing import Any
 
 from bench.constant_rate import constant_rate
 from bench.result_files import write
-from bench.server import auth_headers, cpu_seconds, process_tree, serve
+from bench.server import auth_headers, cpu_seconds, named_pids, process_tree, serve, thread_cpu_seconds
 from bench.workload import comparisons
 from service.config import PROJECT_ROOT
 
@@ -42,10 +42,19 @@ def _ms(text: str) -> float:
 
 
 def wrk(
-    url: str, bodies: Path, duration: int, connections: int, server: list[int] | None = None
+    url: str,
+    bodies: Path,
+    duration: int,
+    connections: int,
+    server: list[int] | None = None,
+    database: str | None = None,
 ) -> dict[str, Any]:
-    """One wrk run; with the server's pids, also its CPU time per request (user + system, all processes)."""
+    """One wrk run; with the server's pids, also its CPU time per request (user + system, all processes),
+    and how it splits between main threads and the others; with `database` (a command name: "postgres"),
+    the CPU time per request of the local processes of that name too."""
     cpu_before = cpu_seconds(server) if server else 0.0
+    threads_before = thread_cpu_seconds(server) if server else {}
+    database_before = {pid: cpu_seconds([pid]) for pid in named_pids(database)} if database else {}
     env = {**os.environ, "BODIES": str(bodies), "AUTHORIZATION": auth_headers().get("Authorization", "")}
     out = subprocess.run(
         ["wrk", "-t2", f"-c{connections}", f"-d{duration}s", "--latency", "-s", str(LUA), url],
@@ -55,10 +64,17 @@ def wrk(
         env=env,
     ).stdout
     cpu = cpu_seconds(server) - cpu_before if server else None
+    threads = thread_cpu_seconds(server) if server else {}
+    # A database process started during the run counts from 0; one that ended during it is lost (rare).
+    database_cpu = (
+        sum(cpu_seconds([pid]) - database_before.get(pid, 0.0) for pid in named_pids(database))
+        if database
+        else None
+    )
     latency = dict(re.findall(r"^\s+(50|75|90|99)%\s+(\S+)$", out, re.M))
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     requests = int(re.search(r"(\d+) requests in", out).group(1))  # type: ignore[union-attr]
-    result = {
+    result: dict[str, Any] = {
         "requests_per_second": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),  # type: ignore[union-attr]
         "requests": requests,
         "p50_ms": _ms(latency["50"]),
@@ -67,6 +83,11 @@ def wrk(
     }
     if cpu is not None:
         result["server_cpu_us_per_request"] = round(cpu / requests * 1e6, 1)
+        result["server_cpu_us_per_request_by_thread"] = {
+            kind: round((threads[kind] - threads_before[kind]) / requests * 1e6, 1) for kind in threads
+        }
+    if database_cpu is not None:
+        result["database_cpu_us_per_request"] = round(database_cpu / requests * 1e6, 1)
     return result
 
 

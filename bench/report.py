@@ -73,14 +73,14 @@ def production_section(store: dict[str, Any]) -> list[str]:
         "due. " + measured(store),
         "",
         "| decision store | requests/s | ratio to store off | p50 ms | p99 ms | server CPU per request, us "
-        "| p99 at half load, ms |",
-        "|---|---|---|---|---|---|---|",
+        "(event loops + other threads) | database CPU per request, us | p99 at half load, ms |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     for name, label in (("sqlite", "SQLite (the default)"), ("postgresql", "PostgreSQL"), ("off", "off")):
         top = max((r[name] for r in store["rounds"]), key=lambda r: r["requests_per_second"])
         lines.append(
             f"| {label} | {best[name]} | {ratio.get(name, 1.0)} | {top['p50_ms']} | {top['p99_ms']} "
-            f"| {top.get('server_cpu_us_per_request', '-')} | {half[name]['p99_ms']} "
+            f"| {server_cpu(top)} | {top.get('database_cpu_us_per_request', '-')} | {half[name]['p99_ms']} "
             f"({half[name]['target_rate']}/s offered) |"
         )
     rounds = store.get("ratio_in_each_round", {})
@@ -93,6 +93,10 @@ def production_section(store: dict[str, Any]) -> list[str]:
         f"{rounds.get('postgresql', '-')}; best rounds: {best_rounds.get('postgresql', '-')}).",
         f"- p99 at half load on SQLite (goal: under 10 ms): **{half['sqlite']['p99_ms']} ms** (p50 "
         f"{half['sqlite']['p50_ms']} ms; store off at its own half load: p99 {half['off']['p99_ms']} ms).",
+        "- CPU per request, in the best round: the server's processes (each worker's main thread runs its "
+        "event loop: the rules engine, validation, the decision's rows; the other threads are mostly the "
+        "decision writer), and for PostgreSQL the local server's own processes, which share the same 2 "
+        "cores (SQLite's work is done in the writer thread).",
         "- Load average of the machine before each round (the load generators share its 2 cores): "
         + "; ".join(r["load_average_before"] for r in store["rounds"])
         + ".",
@@ -101,6 +105,13 @@ def production_section(store: dict[str, Any]) -> list[str]:
     if history := load("store-history.json"):
         lines += store_history(history)
     return lines
+
+
+def server_cpu(run: dict[str, Any]) -> str:
+    """A run's server CPU per request, with its split by thread where the run recorded one."""
+    total = run.get("server_cpu_us_per_request", "-")
+    split = run.get("server_cpu_us_per_request_by_thread")
+    return f"{total} ({split['main']} + {split['other']})" if split else str(total)
 
 
 def store_history(history: dict[str, Any]) -> list[str]:
@@ -182,6 +193,37 @@ def store_history(history: dict[str, Any]) -> list[str]:
         "batch of 1,000 takes 1.1-1.6 s on this machine and 0.5 s cannot be reached on it. After each "
         "batch two garbage collections ran on the event loop and found nothing: 17-31 ms and 10-18 ms. "
         "Now one young collection runs, in 0.2 ms (service/web/heap.py).",
+        "",
+        "Measured again on 2026-11-28 on a third machine of the same size (2 cores of an Intel Xeon at "
+        "2.3 GHz; store off 915-1,020 req/s). The production table now splits each server's CPU between "
+        "its event loops and its other threads, and adds the local PostgreSQL server's own CPU:",
+        "",
+        "- Over store off, per request, in four rounds: SQLite costs 230-700 us more on the event loops "
+        "and 207-240 us in the writer; PostgreSQL 290-540 us more on the event loops, 135-176 us in the "
+        "writer and 295-363 us in the PostgreSQL server. At 1,960 us for store off, 0.8 allows about 490 "
+        "us in all.",
+        "- The SQLite writer in process (`DecisionLog` on a fresh file, 2,000 decisions): 391 us of CPU "
+        "per decision in groups of one, 243 in groups of two, 105 in groups of eight. A commit costs about "
+        "220 us whatever it holds, 150 us of it the kernel's work for the fsync that synchronous=FULL asks "
+        "for (178 us per decision in groups of one with synchronous=NORMAL, which is not an option). "
+        "Dropping any one index changed nothing measurable. Groups hold about 5 decisions at full load and "
+        "1.05 at half load.",
+        "- A writer process per worker, tried and not kept (rows sent over a socket pair, one reply per "
+        "group, the event loop woken by the reply): 629-638 req/s against 800-820 with the writer thread. "
+        "With a core of its own the writer never waited long enough to gather a group: 468-520 us of CPU "
+        "per decision in it, and 380 us more on the event loop. Taking the writer out of the GIL is not "
+        "enough; the next attempt must gather larger groups on purpose (one writer for all workers, fed "
+        "once per event-loop pass).",
+        "- Half load on SQLite, about 50 runs of 10 s at 400 requests/s: p99 12-40 ms in most, 50-125 ms "
+        "in about one run in five, set there by rare stalls of up to 170 ms (one a run is enough). They "
+        "were not the writer's turns (the longest wait plus hold was 16-29 ms) nor the collector (full "
+        "passes 5-9 ms); their cause is not found yet. Store off at its own half load: p99 6.5-12 ms.",
+        "- The rendered step text was keeping its own copy of every link for each combination of cancer "
+        "types (53,505 objects for the collector to walk after the benchmark's comparisons in both "
+        "languages). One shared object per link: 15,615 objects, a full collection 0.9 ms instead of 8.7 in "
+        "process, and in a worker at half load the longest full collection 8 ms instead of 21.",
+        "- Batch: RuleBook.recommend alone takes 0.84 ms per item in process here, so a batch of 1,000 "
+        "(1,044-1,200 ms) cannot reach 0.5 s on this machine either.",
         "",
     ]
 

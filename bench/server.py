@@ -61,13 +61,35 @@ def rss_bytes(pids: list[int]) -> int:
     return total
 
 
+def _cpu(stat: Path) -> float:
+    """User plus system CPU time from a /proc stat file (a process's or a thread's); 0 once it is gone."""
+    try:
+        fields = stat.read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime, stime: proc(5) 14, 15
+
+
 def cpu_seconds(pids: list[int]) -> float:
     """User plus system CPU time the processes have used, from /proc/<pid>/stat."""
-    ticks = 0
+    return sum(_cpu(Path(f"/proc/{pid}/stat")) for pid in pids)
+
+
+def thread_cpu_seconds(pids: list[int]) -> dict[str, float]:
+    """The same, split between the processes' main threads (a worker's event loop) and their other
+    threads (the decision writer, the thread pool), each thread's from /proc/<pid>/task/<tid>/stat."""
+    split = {"main": 0.0, "other": 0.0}
     for pid in pids:
-        try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        ticks += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15 of proc(5))
-    return ticks / os.sysconf("SC_CLK_TCK")
+        for task in Path(f"/proc/{pid}/task").glob("*"):
+            split["main" if task.name == str(pid) else "other"] += _cpu(task / "stat")
+    return split
+
+
+def named_pids(name: str) -> list[int]:
+    """Every process whose command name is `name` (a local database server's processes, say)."""
+    found = []
+    for comm in Path("/proc").glob("[0-9]*/comm"):
+        with suppress(OSError):
+            if comm.read_text().strip() == name:
+                found.append(int(comm.parent.name))
+    return found
