@@ -215,9 +215,14 @@ def store_history(history: dict[str, Any]) -> list[str]:
         "enough; the next attempt must gather larger groups on purpose (one writer for all workers, fed "
         "once per event-loop pass).",
         "- Half load on SQLite, about 50 runs of 10 s at 400 requests/s: p99 12-40 ms in most, 50-125 ms "
-        "in about one run in five, set there by rare stalls of up to 170 ms (one a run is enough). They "
-        "were not the writer's turns (the longest wait plus hold was 16-29 ms) nor the collector (full "
-        "passes 5-9 ms); their cause is not found yet. Store off at its own half load: p99 6.5-12 ms.",
+        "in about one run in five. No single stall makes it: with clocks in the workers, the event loop "
+        "never answered a ping more than 40 ms late during these runs, no commit waited more than 50 ms, "
+        "the writer's longest turn (wait plus hold) was 16-29 ms and the longest full collection 5-9 ms, "
+        "and the two workers took 160-240 requests a second each. The slow requests are slow inside the "
+        "server (its own clock, from the outermost middleware) and spread over whole seconds: requests "
+        "queue on a worker's event loop, which runs one request's rules at a time (about 1 ms in one "
+        "go), while both workers, their writers and the load generator share 2 cores. Store off, with "
+        "less CPU per request and no writer, has p99 6.5-12 ms at its own half load.",
         "- The rendered step text was keeping its own copy of every link for each combination of cancer "
         "types (53,505 objects for the collector to walk after the benchmark's comparisons in both "
         "languages). One shared object per link: 15,615 objects, a full collection 0.9 ms instead of 8.7 in "
