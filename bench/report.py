@@ -198,10 +198,14 @@ def store_history(history: dict[str, Any]) -> list[str]:
         "2.3 GHz; store off 915-1,020 req/s). The production table now splits each server's CPU between "
         "its event loops and its other threads, and adds the local PostgreSQL server's own CPU:",
         "",
-        "- Over store off, per request, in four rounds: SQLite costs 230-700 us more on the event loops "
-        "and 207-240 us in the writer; PostgreSQL 290-540 us more on the event loops, 135-176 us in the "
+        "- Over store off, per request, in four rounds: SQLite costs 220-790 us more on the event loops "
+        "and 207-240 us in the writer; PostgreSQL 210-620 us more on the event loops, 135-176 us in the "
         "writer and 295-363 us in the PostgreSQL server. At 1,960 us for store off, 0.8 allows about 490 "
-        "us in all.",
+        "us in all. In process (`DecisionLog` on a fresh database, groups of five, three pairs), the "
+        "PostgreSQL server spent 260-360 us per decision, and 35-85 us less without the foreign key from "
+        "decision_steps to decisions (one check per step row); dropping the decisions table's three "
+        "secondary indexes, or the card index, was within the noise. The foreign key stays: it keeps a step "
+        "from pointing at a decision that is not there, whatever program writes to the database.",
         "- The SQLite writer in process (`DecisionLog` on a fresh file, 2,000 decisions): 391 us of CPU "
         "per decision in groups of one, 243 in groups of two, 105 in groups of eight. A commit costs about "
         "220 us whatever it holds, 150 us of it the kernel's work for the fsync that synchronous=FULL asks "
