@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
+from collections.abc import Callable, Iterable
+from functools import lru_cache, partial
 
 from service.core.actions import Outcome, StepState
 from service.core.catalog import Catalog, LanguageText, StepText
@@ -23,12 +24,21 @@ def cancer_names(text: LanguageText, codes: list[str] | tuple[str, ...]) -> dict
 
 
 def resources_for(
-    code: str, catalog: Catalog, text: LanguageText, cancer_types: list[str] | tuple[str, ...]
+    code: str,
+    catalog: Catalog,
+    text: LanguageText,
+    cancer_types: list[str] | tuple[str, ...],
+    pages: Callable[[str], Iterable[Resource]] | None = None,
+    link: Callable[[str], Resource] | None = None,
 ) -> list[Resource]:
+    """A step's links: the named cancer types' own pages (most specific, first named first), then the
+    step's entries of the resources table. `pages` (per cancer type) and `link` (per key) look them up;
+    the Renderer passes its caches, so every answer shows the same object for the same link."""
     entry = catalog.step(code)
-    found = cancer_type_pages(catalog, text, cancer_types) if entry.per_cancer_type else []
-    found.extend(resource(catalog, text, ref) for ref in entry.resources)
-    return found
+    pages = pages or (lambda one: cancer_type_pages(catalog, text, (one,)))
+    link = link or (lambda key: resource(catalog, text, key))
+    named = catalog.most_specific(cancer_types) if entry.per_cancer_type else ()
+    return [*(page for one in named for page in pages(one)), *(link(key) for key in entry.resources)]
 
 
 class Renderer:
@@ -77,25 +87,17 @@ class Renderer:
             details=filled_in(words.details),
             questions=tuple(filled_in(q) for q in words.questions),
         )
-        return filled, self._resources(lang, code, cancer_types)
-
-    def _resources(self, lang: str, code: str, cancer_types: tuple[str, ...]) -> tuple[Resource, ...]:
-        """resources_for, made of the Resource objects kept by `link` and `pages`.
-
-        A step's text is kept for each combination of cancer types that asked for it (thousands), and each
-        held its own copies of the same few hundred links: several objects each, which Python's collector
-        walked on every full pass, in every worker. After the benchmark's 2,000 comparisons in English and
-        Spanish the caches held 53,505 objects the collector tracks and 10.2 MB; with one object per link,
-        15,615 and 3.6 MB, and a full pass over them takes 0.9 ms instead of 8.7 (in one process). In a
-        worker at half load, the longest full pass went from 21 to 8 ms."""
-        entry = self.catalog.step(code)
-        named = self.catalog.most_specific(cancer_types) if entry.per_cancer_type else ()
-        return (
-            *(page for one in named for page in self.pages(lang, one)),
-            *(self.link(lang, key) for key in entry.resources),
+        links = resources_for(
+            code, self.catalog, text, cancer_types, partial(self.pages, lang), partial(self.link, lang)
         )
+        return filled, tuple(links)
 
     def _pages(self, lang: str, cancer_type: str) -> tuple[Resource, ...]:
+        """One cancer type's own pages. Kept per type, not per combination of types named: step text is
+        kept for each combination (thousands), and each held its own copies of the same links, several
+        objects each that Python's collector walked on every full pass. After the benchmark's 2,000
+        comparisons in English and Spanish the caches held 53,505 tracked objects and 10.2 MB; with one
+        object per link, 15,615 and 3.6 MB, and a full pass 0.9 ms instead of 8.7 (in one process)."""
         return tuple(cancer_type_pages(self.catalog, self.catalog.texts[lang], (cancer_type,)))
 
     def _reason_template(self, lang: str, rule: str, cancer_types: tuple[str, ...]) -> str:

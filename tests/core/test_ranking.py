@@ -58,10 +58,11 @@ def test_the_rendered_ranks_follow_the_tie_break(shipped: tuple[Catalog, Ruleset
     assert [(s.rank, s.code) for s in steps] == [(1, first), (2, second)]
 
 
-def test_many_answers_share_one_copy_of_each_link() -> None:
+def test_many_answers_reuse_the_same_link_objects() -> None:
     """The rendered text is kept per combination of cancer types named (thousands of them in a busy
-    worker); each link is one object for all of them, not a copy per combination, which every full pass
-    of Python's collector would walk again."""
+    worker); a link is one object for all of them (one per place it comes from: a cancer type's pages or
+    the resources table), not a copy per combination, which every full pass of Python's collector would
+    walk again."""
     book = RuleBook.load(RULES)
     codes = sorted(book.catalog.cancer_types)
     seen: dict[tuple[str, str], set[int]] = {}
