@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint, Uuid
+from sqlalchemy import DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint, Uuid, text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -51,8 +51,17 @@ class DecisionStep(Base):
     """A next step of a decision, in rank order, with the rules that placed or moved it."""
 
     __tablename__ = "decision_steps"
-    # No index on `code` (revision 0006): queries reach a decision's steps through the primary key.
-    __table_args__ = (Index("ix_decision_steps_card_uuid", "card_uuid", unique=True),)
+    # No index on `code` (revision 0006): queries reach a decision's steps through the primary key. The
+    # card index holds only stored card uuids (revision 0007).
+    __table_args__ = (
+        Index(
+            "ix_decision_steps_card_uuid",
+            "card_uuid",
+            unique=True,
+            sqlite_where=text("card_uuid IS NOT NULL"),
+            postgresql_where=text("card_uuid IS NOT NULL"),
+        ),
+    )
 
     decision_id: Mapped[uuid.UUID] = mapped_column(
         Uuid, ForeignKey("decisions.id", ondelete="CASCADE"), primary_key=True
@@ -60,7 +69,8 @@ class DecisionStep(Base):
     rank: Mapped[int] = mapped_column(Integer, primary_key=True)
     code: Mapped[str] = mapped_column(String(100))
     rule_ids: Mapped[str] = mapped_column(Text)  # JSON list of rule ids
-    # The uuid of the CDS Hooks card that shows this step (revision 0003), so card feedback finds it.
+    # The uuid of the CDS Hooks card that showed this step, kept for the steps of decisions recorded before
+    # revision 0007 (from 0003 on); NULL since, as the card is derived from the decision id and the code.
     card_uuid: Mapped[uuid.UUID | None] = mapped_column(Uuid)
 
 

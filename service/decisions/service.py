@@ -17,10 +17,11 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import NamedTuple, cast
+from typing import NamedTuple, TypeVarTuple, cast
 
 from sqlalchemy import ColumnElement, Connection, Select, and_, delete, func, or_, select
 from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from service.config import Settings
@@ -91,16 +92,15 @@ def decision_rows(
         "rules_fired": rule_ids_json(tuple(response.rules_fired)),
         **columns,
     }
-    cards = card_uuids(decision_id, [step.code for step in response.next_steps])
+    # No card_uuid: a card is derived from the decision id and the code when needed (revision 0007).
     steps = [
         {
             "decision_id": decision_id,
             "rank": step.rank,
             "code": step.code,
             "rule_ids": rule_ids_json(tuple(reason.rule for reason in step.reasons)),
-            "card_uuid": card,
         }
-        for step, card in zip(response.next_steps, cards, strict=True)
+        for step in response.next_steps
     ]
     return decision, steps
 
@@ -149,8 +149,10 @@ def card_uuid(decision_id: uuid.UUID, code: str) -> uuid.UUID:
     other cards: one index page to write per commit, not one per decision. The card tells when the decision
     was made (as the decision id does), not the decision id. Decisions with a random id (version 4, made
     before) keep the derivation their cards were issued with: 60 bits of a hash of the id, then the 62.
-    Cards issued before any derivation keep the uuid stored with them (`decision_steps.card_uuid`), which is
-    what feedback looks up."""
+
+    Since revision 0007 a card is not stored: feedback finds it by its time (`_cards_by_time`). The steps of
+    decisions recorded before keep their card's uuid (`decision_steps.card_uuid`), and feedback looks that
+    up first: it is the only way to the cards of random ids, and of cards issued before any derivation."""
     return card_uuids(decision_id, (code,))[0]
 
 
@@ -661,15 +663,13 @@ class DecisionLog:
             query = select(DecisionStep.card_uuid, DecisionStep.decision_id, DecisionStep.code).where(
                 DecisionStep.card_uuid.in_([card for card in wanted if card is not None])
             )
-            if owner is not None:  # another client's cards are unknown to this one
-                query = query.join(Decision, Decision.id == DecisionStep.decision_id).where(
-                    Decision.client_id == owner
-                )
             found = {
                 shown: (decision_id, code)
-                for shown, decision_id, code in session.execute(query).all()
+                for shown, decision_id, code in session.execute(_owned_by(query, owner)).all()
                 if shown is not None
             }
+            derived = {card for card in wanted if card is not None and card not in found}
+            found.update(_cards_by_time(session, derived, owner))
             unknown = [i for i, card in enumerate(wanted) if card is None or card not in found]
             if unknown:
                 return unknown
@@ -701,3 +701,31 @@ class DecisionLog:
             session.execute(delete(DecisionStep).where(DecisionStep.decision_id.in_(old)))
             decisions = session.execute(delete(Decision).where(Decision.created_at < as_utc(before)))
         return int(decisions.rowcount), int(feedback.rowcount)  # type: ignore[attr-defined]
+
+
+Columns = TypeVarTuple("Columns")
+
+
+def _owned_by(query: Select[*Columns], owner: str | None) -> Select[*Columns]:
+    """A query on decision_steps narrowed to one client's decisions (None: every client's)."""
+    if owner is None:
+        return query
+    return query.join(Decision, Decision.id == DecisionStep.decision_id).where(Decision.client_id == owner)
+
+
+def _cards_by_time(
+    session: Session, cards: set[uuid.UUID], owner: str | None
+) -> dict[uuid.UUID, tuple[uuid.UUID, str]]:
+    """The decision and step code of each card derived from a time-ordered decision id (not stored, since
+    revision 0007): a card starts with its decision's 48 bits of time, so the candidates are the steps of
+    the decisions made in that millisecond (a range of the primary key), whose cards are derived again."""
+    found: dict[uuid.UUID, tuple[uuid.UUID, str]] = {}
+    for millisecond in {card.int >> 80 for card in cards if card.version == 8}:
+        first, last = uuid.UUID(int=millisecond << 80), uuid.UUID(int=((millisecond + 1) << 80) - 1)
+        query = select(DecisionStep.decision_id, DecisionStep.code).where(
+            DecisionStep.decision_id.between(first, last)
+        )
+        for decision_id, code in session.execute(_owned_by(query, owner)).all():
+            if decision_id.version == 7 and (card := card_uuid(decision_id, code)) in cards:
+                found[card] = (decision_id, code)
+    return found

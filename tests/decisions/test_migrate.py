@@ -8,21 +8,23 @@ from datetime import UTC, datetime
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import insert, inspect, text
+from sqlalchemy import insert, inspect, select, text
 
 from service.decisions.migrate import downgrade, upgrade
 from service.decisions.models import Base, Decision, DecisionStep, StepFeedback
+from service.decisions.service import card_uuid
 from service.decisions.store import Store
 from tests.storage import BACKENDS
 
-HEAD = "0006_drop_step_code_index"
-PREVIOUS = "0005_tenants_and_rules_fired"
+HEAD = "0007_derived_cards_not_stored"
+PREVIOUS = "0006_drop_step_code_index"
 OLDER = [
     "0001_decisions",
     "0002_feedback",
     "0003_lang_and_cards",
     "0004_deployment_secret",
     "0005_tenants_and_rules_fired",
+    "0006_drop_step_code_index",
 ]
 pytestmark = pytest.mark.parametrize("empty_url", BACKENDS, indirect=True)
 
@@ -72,6 +74,16 @@ def count(url: str, table: str) -> int:
         store.close()
 
 
+def stored_cards(url: str) -> set[tuple[uuid.UUID, uuid.UUID | None]]:
+    store = Store(url)
+    try:
+        with store.session() as session:
+            rows = session.execute(select(DecisionStep.decision_id, DecisionStep.card_uuid)).all()
+            return {(decision_id, card) for decision_id, card in rows}
+    finally:
+        store.close()
+
+
 def test_an_empty_database_upgrades_to_exactly_the_models(empty_url: str) -> None:
     assert revision(empty_url) is None
     upgrade(empty_url)
@@ -109,7 +121,7 @@ def test_a_database_at_an_earlier_revision_upgrades_with_its_data(empty_url: str
 
 def test_one_step_down_and_up_again_keeps_the_decisions(empty_url: str) -> None:
     upgrade(empty_url)
-    insert_decision(empty_url)
+    plain = insert_decision(empty_url)
     with_feedback = insert_decision(empty_url)
     store = Store(empty_url)
     try:
@@ -130,6 +142,10 @@ def test_one_step_down_and_up_again_keeps_the_decisions(empty_url: str) -> None:
         store.close()
     downgrade(empty_url, "-1")
     assert revision(empty_url) == PREVIOUS
+    # the code before 0007 finds a card only by its stored uuid: each step gets the one it was shown with
+    assert stored_cards(empty_url) == {
+        (decision_id, card_uuid(decision_id, "joint_review")) for decision_id in (plain, with_feedback)
+    }
     upgrade(empty_url)
     assert revision(empty_url) == HEAD
     assert count(empty_url, "decisions") == 2 and count(empty_url, "decision_steps") == 2

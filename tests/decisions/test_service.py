@@ -17,7 +17,7 @@ from service.core.models import RecommendationResponse
 from service.core.rulebook import RuleBook
 from service.decisions.exceptions import DecisionNotFound, IdempotencyConflict, StoreUnavailable
 from service.decisions.migrate import upgrade
-from service.decisions.schemas import FeedbackRequest
+from service.decisions.schemas import FeedbackOutcome, FeedbackRequest, ReasonCode
 from service.decisions.service import DecisionLog, Filters, ReplayedAnswer, canonical_json, card_uuid
 from service.decisions.store import Store
 from tests.support.bodies import TREATMENTS_DIFFER
@@ -191,3 +191,71 @@ def test_a_retry_that_loses_the_race_is_told_it_is_a_replay(
 def test_a_card_uuid_is_derived_as_it_always_was(decision_id: str, code: str, card: str) -> None:
     derived = card_uuid(uuid.UUID(decision_id), code)
     assert derived == uuid.UUID(card) and derived.version == 8 and derived.variant == uuid.RFC_4122
+
+
+def helpful(card: str) -> tuple[str, FeedbackOutcome, ReasonCode | None]:
+    return card, "helpful", None
+
+
+def stored_cards(decision_log: DecisionLog, decision_id: uuid.UUID) -> list[object]:
+    with decision_log.store.session() as session:
+        query = text("SELECT card_uuid FROM decision_steps WHERE decision_id = :id")
+        return list(session.execute(query, {"id": _bound(decision_log, decision_id)}).scalars())
+
+
+def _sqlite(decision_log: DecisionLog) -> bool:
+    return decision_log.store.dialect == "sqlite"
+
+
+def test_cards_of_a_new_decision_are_found_by_feedback_without_being_stored(
+    decision_log: DecisionLog, answer: RecommendationResponse
+) -> None:
+    """Revision 0007: each card is derived from the decision id and the step code, and found by its time."""
+    kept = decision_log.record(answer, RAW, client_id="portal-a")
+    other = decision_log.record(answer, RAW, client_id="portal-b")  # most likely the same millisecond
+    assert kept.decision_id is not None and other.decision_id is not None
+    assert set(stored_cards(decision_log, kept.decision_id)) == {None}
+    codes = [step.code for step in answer.next_steps]
+    cards = [str(card_uuid(kept.decision_id, code)) for code in codes]
+    entries = [helpful(card) for card in cards]
+    # another client's cards are unknown to this one; a uuid of the same millisecond that is no card either
+    assert decision_log.add_card_feedback(entries[:1], "portal-b", owner="portal-b") == [0]
+    near_miss = uuid.UUID(int=uuid.UUID(cards[0]).int ^ 1)
+    assert decision_log.add_card_feedback([helpful(str(near_miss))], "portal-a") == [0]
+    assert decision_log.add_card_feedback(entries, "portal-a", owner="portal-a") == []
+    report = {step.code: step for step in decision_log.report(Filters(client_id="portal-a"), codes).steps}
+    assert {code: report[code].feedback.helpful for code in codes} == dict.fromkeys(codes, 1)
+    assert decision_log.report(Filters(client_id="portal-b"), codes).steps[0].feedback.helpful == 0
+
+
+def test_a_card_stored_before_revision_0007_is_still_found(
+    decision_log: DecisionLog, answer: RecommendationResponse
+) -> None:
+    """Decisions with a random id (and any card stored before) are found by the stored uuid."""
+    recorded = decision_log.record(answer, RAW)
+    assert recorded.decision_id is not None
+    old_id, issued = uuid.uuid4(), uuid.uuid4()  # a random decision id, a card issued before derivation
+    with decision_log.store.session() as session:
+        ids = {"new": _bound(decision_log, recorded.decision_id), "old": _bound(decision_log, old_id)}
+        session.execute(
+            text(
+                "INSERT INTO decisions (id, created_at, client_id, ruleset_version, ruleset_sha256,"
+                " request_storage, response_json, lang) SELECT :old, created_at, client_id, ruleset_version,"
+                " ruleset_sha256, request_storage, response_json, lang FROM decisions WHERE id = :new"
+            ),
+            ids,
+        )
+        session.execute(
+            text(
+                "INSERT INTO decision_steps (decision_id, rank, code, rule_ids, card_uuid)"
+                " VALUES (:old, 1, 'joint_review', '[]', :card)"
+            ),
+            {**ids, "card": _bound(decision_log, issued)},
+        )
+    assert decision_log.add_card_feedback([helpful(str(issued))]) == []
+    # its derived card was never issued (the stored one was), and a random id has no time to look up
+    assert decision_log.add_card_feedback([helpful(str(card_uuid(old_id, "joint_review")))]) == [0]
+
+
+def _bound(decision_log: DecisionLog, value: uuid.UUID) -> object:
+    return value.hex if _sqlite(decision_log) else value
