@@ -63,6 +63,26 @@ class BulkInsert:
                 values[i] = process(values[i])
         return PreparedRow(columns, tuple(values))
 
+    def prepare_sharing(
+        self, shared: Mapping[str, object], rows: Sequence[Mapping[str, object]]
+    ) -> list[PreparedRow]:
+        """`prepare` for rows that have the `shared` values in common (a decision's steps, its id): those
+        are converted once, then put at the front of each row."""
+        common = self.prepare(shared)
+        if not rows:
+            return []
+        own = tuple(rows[0])
+        columns = common.columns + own
+        processors = self._processors(own)
+        prepared = []
+        for row in rows:
+            values = list(row.values())
+            for i, process in processors:
+                if values[i] is not None:
+                    values[i] = process(values[i])
+            prepared.append(PreparedRow(columns, common.values + tuple(values)))
+        return prepared
+
     def _processors(self, columns: tuple[str, ...]) -> list[tuple[int, Callable[[Any], Any]]]:
         """Which positions of a row with these columns need converting, and how (kept per column order)."""
         found = self._positions.get(columns)

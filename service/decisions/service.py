@@ -78,8 +78,9 @@ def decision_rows(
     columns: dict[str, object],
 ) -> tuple[dict[str, object], list[dict[str, object]]]:
     """What is stored of one answer: the `decisions` row, then a `decision_steps` row per next step, by
-    column name. `columns` are the decision's columns that come from the request (who, how it was kept).
-    A new column is a new key here (and in the migration and models.py)."""
+    column name (each step's `decision_id` is the decision's `id`, added as the rows are prepared).
+    `columns` are the decision's columns that come from the request (who, how it was kept). A new column
+    is a new key here (and in the migration and models.py)."""
     tenant = response.tenant
     decision = {
         "id": decision_id,
@@ -95,7 +96,6 @@ def decision_rows(
     # No card_uuid: a card is derived from the decision id and the code when needed (revision 0007).
     steps = [
         {
-            "decision_id": decision_id,
             "rank": step.rank,
             "code": step.code,
             "rule_ids": rule_ids_json(tuple(reason.rule for reason in step.reasons)),
@@ -433,7 +433,10 @@ class DecisionLog:
                 "request_fingerprint": self._keyed_sha256(canonical) if idempotency_key else None,
             },
         )
-        rows = DecisionRows(self._decisions.prepare(decision), [self._steps.prepare(step) for step in steps])
+        rows = DecisionRows(
+            self._decisions.prepare(decision),
+            self._steps.prepare_sharing({"decision_id": decision_id}, steps),  # the id converted once
+        )
         return rows, Answer(answer_json.encode(), lang, decision_id)
 
     # -- reading -------------------------------------------------------------------------------------------
