@@ -202,7 +202,8 @@ def test_sigterm_after_a_burst_every_request_the_server_began_is_completed() -> 
 
 
 def test_a_worker_serves_its_app_with_start_up_objects_frozen_out_of_the_collector() -> None:
-    """Full collections would otherwise scan the whole app: tens of milliseconds at p99 under load."""
+    """Full collections would otherwise scan the whole app: tens of milliseconds at p99 under load; and
+    young ones would run every few requests with the store on (YOUNG_COLLECTION_THRESHOLD)."""
     code = (
         "import gc\n"
         "from uvicorn.importer import import_from_string\n"
@@ -210,8 +211,9 @@ def test_a_worker_serves_its_app_with_start_up_objects_frozen_out_of_the_collect
         "before = gc.get_freeze_count()\n"
         "app = worker_app()\n"
         "print(before, gc.get_freeze_count() > 100_000, import_from_string(APP) is worker_app)\n"
+        "print(*gc.get_threshold())\n"
     )
     result = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=False
     )
-    assert result.stdout.split() == ["0", "True", "True"], result.stderr[-500:]
+    assert result.stdout.split() == ["0", "True", "True", "10000", "10", "10"], result.stderr[-500:]
