@@ -234,6 +234,44 @@ def store_history(history: dict[str, Any]) -> list[str]:
         "- Batch: RuleBook.recommend alone takes 0.84 ms per item in process here, so a batch of 1,000 "
         "(1,044-1,200 ms) cannot reach 0.5 s on this machine either.",
         "",
+        "Measured again on 2026-11-28 from 02:00 UTC on a machine like the last one, whose speed fell by "
+        "a third during the session (store off: 950-980 req/s and 1,940-2,000 us per request at first, "
+        "550-830 req/s and 2,260-3,260 us later). Three changes, each measured on its own first:",
+        "",
+        "- Where a worker's time goes, sampled with py-spy (--native, 250 Hz, 12 s under wrk) with the "
+        "store off and on SQLite, against the time in the rules engine: the decision's rows about 160 us "
+        "per request on the event loop, and the collector's young passes, which store off hardly runs. In "
+        "the SQLite writer, the commit is two thirds of its samples: writing the WAL a fifth, checkpoints "
+        "another fifth. In process, a decision's answer (12.3 KB of JSON at the median) costs the writer "
+        "about 40 us and its ten step rows about 35 us (groups of ten, the rows left out one at a time).",
+        "- Card uuids are no longer stored (migration 0007): a card is derived from the decision id and "
+        "the step code, and begins with the decision's time, so CDS Hooks feedback finds it among the "
+        "steps of that millisecond's decisions. Each decision so skips a uuid per step on the event loop "
+        "and an index entry per step in the commit. Two pairs of runs (`python -m bench.store_bench "
+        "--duration 10 --rounds 3`, alternating with the code before): SQLite 0.745 and 0.766 of store off "
+        "before, 0.783 and 0.801 after; PostgreSQL 0.66 and 0.743 before, 0.721 and 0.723 after; the "
+        "PostgreSQL server's CPU per decision 285-359 us before, 260-295 after.",
+        "- A decision's step rows convert its id to the driver's form once, not once per step: the rows "
+        "beyond the answer's JSON cost 49-59 us on the event loop before, 32-47 us after (in process, "
+        "three alternations).",
+        "- The collector: counted with gc.callbacks in both workers under wrk, SQLite ran 87-92 young "
+        "passes per 1,000 requests, 8 of the middle generation and one full one, 75-95 us per request on "
+        "the event loop, and none freed anything; store off ran 1.6 young passes per 1,000 requests. A "
+        "request with the store on waits for its commit, so the objects of a worker's requests in flight "
+        "come and go in bursts, and the collector's count of new objects reaches its threshold (2,000) "
+        "every few requests. At 10,000 (service/server.py): 0.6 young passes per 1,000 requests and 1.6 us "
+        "per request; in five pairs of adjacent runs the event loops' CPU per request fell in four, by "
+        "100-270 us.",
+        "- Tried and not kept: the SQLite writer waiting 0.5 or 1 ms for a group of 6 or 8 to gather "
+        "(0.717-0.788 of store off, against 0.762-0.798 without, in the same three rounds). Store on, "
+        "`perf stat` counts 5.4-6.4 context switches per request in the server against 1.7 with store "
+        "off: the writer's hand-overs of the GIL, its wake-ups, and the file lock.",
+        "- The next lever on both stores: a decision's steps as one value in its own row instead of ten "
+        "rows (on SQLite, in process, 35 us less in the writer and about 15 us less on the event loop per "
+        "decision; on PostgreSQL also ten foreign-key checks and ten index entries less). It changes every "
+        "query that reads steps (the code filter, the report, feedback) and needs a migration that moves "
+        "the rows already stored.",
+        "",
     ]
 
 

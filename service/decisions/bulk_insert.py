@@ -57,31 +57,29 @@ class BulkInsert:
     def prepare(self, row: Mapping[str, object]) -> PreparedRow:
         """The row's values as the driver takes them (a uuid as SQLite's 32 hex digits, say)."""
         columns = tuple(row)
-        values = list(row.values())
-        for i, process in self._processors(columns):
-            if values[i] is not None:
-                values[i] = process(values[i])
-        return PreparedRow(columns, tuple(values))
+        return PreparedRow(columns, self._converted(self._processors(columns), row))
 
     def prepare_sharing(
         self, shared: Mapping[str, object], rows: Sequence[Mapping[str, object]]
     ) -> list[PreparedRow]:
         """`prepare` for rows that have the `shared` values in common (a decision's steps, its id): those
-        are converted once, then put at the front of each row."""
+        are converted once, then put at the front of each row (every row has the same columns)."""
         common = self.prepare(shared)
         if not rows:
             return []
         own = tuple(rows[0])
-        columns = common.columns + own
-        processors = self._processors(own)
-        prepared = []
-        for row in rows:
-            values = list(row.values())
-            for i, process in processors:
-                if values[i] is not None:
-                    values[i] = process(values[i])
-            prepared.append(PreparedRow(columns, common.values + tuple(values)))
-        return prepared
+        columns, processors = common.columns + own, self._processors(own)
+        return [PreparedRow(columns, common.values + self._converted(processors, row)) for row in rows]
+
+    @staticmethod
+    def _converted(
+        processors: list[tuple[int, Callable[[Any], Any]]], row: Mapping[str, object]
+    ) -> tuple[object, ...]:
+        values = list(row.values())
+        for i, process in processors:
+            if values[i] is not None:
+                values[i] = process(values[i])
+        return tuple(values)
 
     def _processors(self, columns: tuple[str, ...]) -> list[tuple[int, Callable[[Any], Any]]]:
         """Which positions of a row with these columns need converting, and how (kept per column order)."""
