@@ -10,13 +10,14 @@ import pytest
 from prometheus_client import REGISTRY
 from pydantic import SecretStr
 
-from service.answering import Answering
+from service.answering import Answering, stored_request
 from service.config import Settings, get_settings
 from service.core.models import RecommendationResponse
 from service.core.rulebook import RuleBook
 from service.decisions.exceptions import StoreUnavailable
 from service.decisions.migrate import upgrade
 from service.decisions.null_log import NullLog
+from service.decisions.schemas import RequestStorage
 from service.decisions.service import Answer, DecisionLog
 from service.decisions.store import Store
 from service.integrations.cds_hooks import HOOK, SERVICE_ID
@@ -123,3 +124,31 @@ def test_a_request_that_loses_an_idempotency_race_is_answered_as_a_replay(tmp_pa
     log.store.close()
     assert not first.replayed and second.replayed
     assert second.body == first.body and second.decision_id == first.decision_id
+
+
+@pytest.mark.parametrize(
+    ("storage", "key", "read"),
+    [("none", None, False), ("none", "k", True), ("hashed", None, True), ("full", None, True)],
+)
+def test_the_request_is_serialised_for_the_log_only_when_it_reads_it(
+    tmp_path: Path, storage: RequestStorage, key: str | None, read: bool
+) -> None:
+    """To keep it (full, hashed) or to tell a retry from another request (Idempotency-Key); else not."""
+    url = f"sqlite:///{tmp_path / 'kept.sqlite3'}"
+    upgrade(url)
+    log = DecisionLog(Store(url), storage, b"pepper")
+    given: list[bytes] = []
+    real = log.record_async
+
+    async def record_async(
+        response: RecommendationResponse, body: bytes, *args: Any, **kwargs: Any
+    ) -> Answer:
+        given.append(body)
+        return await real(response, body, *args, **kwargs)
+
+    log.record_async = record_async  # type: ignore[method-assign]
+    request = RULES.parse(COMPARISON)
+    answered = asyncio.run(Answering(log).answer_one(RULES, request, "portal", idempotency_key=key))
+    log.close()
+    assert answered.decision_id is not None
+    assert given == [stored_request(request) if read else b""]
