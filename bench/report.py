@@ -262,8 +262,21 @@ def store_history(history: dict[str, Any]) -> list[str]:
         "every few requests. At 10,000 (service/server.py): 0.6 young passes per 1,000 requests and 1.6 us "
         "per request; in five pairs of adjacent runs the event loops' CPU per request fell in four, by "
         "100-270 us.",
+        "- A request is serialised for the decision log only when the log reads it (to keep it, or with an "
+        "Idempotency-Key): with the default DECISION_REQUEST_STORAGE=none it never did, and the work cost "
+        "9.6 us per request in process (service/answering.py).",
+        "- All of this session's changes together, alternating with the code before them (55d814c) in the "
+        "order before, after, after, before (`python -m bench.store_bench --duration 10 --rounds 3` each, "
+        "03:00-03:10 UTC): SQLite 0.764 and 0.76 of store off before, 0.85 and 0.821 after; PostgreSQL "
+        "0.769 and 0.706 before, 0.725 and 0.775 after (best rounds 0.892 and 0.801). In the second pair, "
+        "whose store off ran at 930-970 req/s in both: the SQLite server's CPU per request over store off "
+        "596-715 us before, 379-507 after; PostgreSQL's workers 494-1,376 before (one slow round) and "
+        "262-452 after, its server 276-345 before and 242-286 after. SQLite's p99 at half load: 20.1 and "
+        "56.4 ms before, 17.9 and 47.7 after.",
         "- Tried and not kept: the SQLite writer waiting 0.5 or 1 ms for a group of 6 or 8 to gather "
-        "(0.717-0.788 of store off, against 0.762-0.798 without, in the same three rounds). Store on, "
+        "(0.717-0.788 of store off, against 0.762-0.798 without, in the same three rounds); and on "
+        "PostgreSQL, sending a group's statements in one pipeline (psycopg), which saved no CPU in the "
+        "worker in process (98-130 against 110-121 us per decision, groups of five). Store on, "
         "`perf stat` counts 5.4-6.4 context switches per request in the server against 1.7 with store "
         "off: the writer's hand-overs of the GIL, its wake-ups, and the file lock.",
         "- The next lever on both stores: a decision's steps as one value in its own row instead of ten "
