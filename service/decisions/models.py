@@ -47,6 +47,10 @@ class Decision(Base):
     rules_fired: Mapped[str | None] = mapped_column(Text)
 
 
+# The card index's rows (revision 0007): the stored card uuids only.
+STORED_CARDS = text("card_uuid IS NOT NULL")
+
+
 class DecisionStep(Base):
     """A next step of a decision, in rank order, with the rules that placed or moved it."""
 
@@ -58,8 +62,8 @@ class DecisionStep(Base):
             "ix_decision_steps_card_uuid",
             "card_uuid",
             unique=True,
-            sqlite_where=text("card_uuid IS NOT NULL"),
-            postgresql_where=text("card_uuid IS NOT NULL"),
+            sqlite_where=STORED_CARDS,
+            postgresql_where=STORED_CARDS,
         ),
     )
 

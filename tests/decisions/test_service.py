@@ -10,13 +10,14 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import insert, select, text
 
 from service.config import get_settings
 from service.core.models import RecommendationResponse
 from service.core.rulebook import RuleBook
 from service.decisions.exceptions import DecisionNotFound, IdempotencyConflict, StoreUnavailable
 from service.decisions.migrate import upgrade
+from service.decisions.models import Decision, DecisionStep
 from service.decisions.schemas import FeedbackOutcome, FeedbackRequest, ReasonCode
 from service.decisions.service import DecisionLog, Filters, ReplayedAnswer, canonical_json, card_uuid
 from service.decisions.store import Store
@@ -197,14 +198,10 @@ def helpful(card: str) -> tuple[str, FeedbackOutcome, ReasonCode | None]:
     return card, "helpful", None
 
 
-def stored_cards(decision_log: DecisionLog, decision_id: uuid.UUID) -> list[object]:
+def stored_cards(decision_log: DecisionLog, decision_id: uuid.UUID) -> list[uuid.UUID | None]:
     with decision_log.store.session() as session:
-        query = text("SELECT card_uuid FROM decision_steps WHERE decision_id = :id")
-        return list(session.execute(query, {"id": _bound(decision_log, decision_id)}).scalars())
-
-
-def _sqlite(decision_log: DecisionLog) -> bool:
-    return decision_log.store.dialect == "sqlite"
+        query = select(DecisionStep.card_uuid).where(DecisionStep.decision_id == decision_id)
+        return list(session.scalars(query))
 
 
 def test_cards_of_a_new_decision_are_found_by_feedback_without_being_stored(
@@ -232,30 +229,24 @@ def test_a_card_stored_before_revision_0007_is_still_found(
     decision_log: DecisionLog, answer: RecommendationResponse
 ) -> None:
     """Decisions with a random id (and any card stored before) are found by the stored uuid."""
-    recorded = decision_log.record(answer, RAW)
-    assert recorded.decision_id is not None
     old_id, issued = uuid.uuid4(), uuid.uuid4()  # a random decision id, a card issued before derivation
     with decision_log.store.session() as session:
-        ids = {"new": _bound(decision_log, recorded.decision_id), "old": _bound(decision_log, old_id)}
         session.execute(
-            text(
-                "INSERT INTO decisions (id, created_at, client_id, ruleset_version, ruleset_sha256,"
-                " request_storage, response_json, lang) SELECT :old, created_at, client_id, ruleset_version,"
-                " ruleset_sha256, request_storage, response_json, lang FROM decisions WHERE id = :new"
-            ),
-            ids,
+            insert(Decision).values(
+                id=old_id,
+                created_at=datetime.now(UTC),
+                client_id="anonymous",
+                ruleset_version=answer.ruleset.version,
+                ruleset_sha256=answer.ruleset.sha256,
+                request_storage="none",
+                response_json=answer.model_dump_json(),
+            )
         )
         session.execute(
-            text(
-                "INSERT INTO decision_steps (decision_id, rank, code, rule_ids, card_uuid)"
-                " VALUES (:old, 1, 'joint_review', '[]', :card)"
-            ),
-            {**ids, "card": _bound(decision_log, issued)},
+            insert(DecisionStep).values(
+                decision_id=old_id, rank=1, code="joint_review", rule_ids="[]", card_uuid=issued
+            )
         )
     assert decision_log.add_card_feedback([helpful(str(issued))]) == []
     # its derived card was never issued (the stored one was), and a random id has no time to look up
     assert decision_log.add_card_feedback([helpful(str(card_uuid(old_id, "joint_review")))]) == [0]
-
-
-def _bound(decision_log: DecisionLog, value: uuid.UUID) -> object:
-    return value.hex if _sqlite(decision_log) else value
