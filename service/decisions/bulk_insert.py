@@ -59,18 +59,6 @@ class BulkInsert:
         columns = tuple(row)
         return PreparedRow(columns, self._converted(self._processors(columns), row))
 
-    def prepare_sharing(
-        self, shared: Mapping[str, object], rows: Sequence[Mapping[str, object]]
-    ) -> list[PreparedRow]:
-        """`prepare` for rows that have the `shared` values in common (a decision's steps, its id): those
-        are converted once, then put at the front of each row (every row has the same columns)."""
-        common = self.prepare(shared)
-        if not rows:
-            return []
-        own = tuple(rows[0])
-        columns, processors = common.columns + own, self._processors(own)
-        return [PreparedRow(columns, common.values + self._converted(processors, row)) for row in rows]
-
     @staticmethod
     def _converted(
         processors: list[tuple[int, Callable[[Any], Any]]], row: Mapping[str, object]

@@ -1,13 +1,13 @@
 """Decision ids: time-ordered version-7 uuids (RFC 9562), from the OS's random bytes fetched in bulk.
 
-Why version 7, not 4: the decision id is the key of `decisions` and of `decision_steps`, and a random key puts
-each new row's index entries at a random place, so every decision of a commit dirties index pages of its own
-(SQLite writes each of them to the WAL and again at checkpoint; PostgreSQL writes each to its WAL, a full
-page after a checkpoint). A version-7 id starts with the Unix time in milliseconds, so new entries land
-together at the end of each index: measured in process, the pages a commit of six decisions writes fell from
-about 76 to 58, and the writer's CPU per decision by about a third (docs/benchmarks.md). The 74 other bits
-are random, so an id is as hard to guess as before; it tells its creation time to the caller it is given to,
-which the caller already knows.
+Why version 7, not 4: the decision id is the key of `decisions` (and of `decision_steps` before revision
+0008), and a random key puts each new row's index entries at a random place, so every decision of a commit
+dirties index pages of its own (SQLite writes each of them to the WAL and again at checkpoint; PostgreSQL
+writes each to its WAL, a full page after a checkpoint). A version-7 id starts with the Unix time in
+milliseconds, so new entries land together at the end of each index: measured in process, the pages a commit
+of six decisions writes fell from about 76 to 58, and the writer's CPU per decision by about a third
+(docs/benchmarks.md). The 74 other bits are random, so an id is as hard to guess as before; it tells its
+creation time to the caller it is given to, which the caller already knows.
 
 `uuid.uuid4()` asks the OS for 16 bytes on every call, and `os.urandom` releases the GIL around that system
 call. On the event loop, with the decision writer's thread waiting for the GIL, each release can hand the GIL

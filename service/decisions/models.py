@@ -45,6 +45,9 @@ class Decision(Base):
     tenant: Mapped[str | None] = mapped_column(String(100))
     overrides_revision: Mapped[str | None] = mapped_column(String(64))
     rules_fired: Mapped[str | None] = mapped_column(Text)
+    # Revision 0008: the next steps, in rank order (service/decisions/service.py `steps_json`): a JSON list
+    # of {"rank", "code", "rules"}. Written with every decision; the migration filled in the older ones.
+    steps: Mapped[str | None] = mapped_column(Text)
 
 
 # The card index's rows (revision 0007): the stored card uuids only.
@@ -52,7 +55,9 @@ STORED_CARDS = text("card_uuid IS NOT NULL")
 
 
 class DecisionStep(Base):
-    """A next step of a decision, in rank order, with the rules that placed or moved it."""
+    """A next step of a decision whose CDS Hooks card uuid was stored (decisions made before revision 0007):
+    feedback finds such a card here. Since revision 0008 a decision's steps are kept in `decisions.steps`,
+    and this table holds only these older rows."""
 
     __tablename__ = "decision_steps"
     # No index on `code` (revision 0006): queries reach a decision's steps through the primary key. The

@@ -14,12 +14,13 @@ import hashlib
 import hmac
 import json
 import uuid
-from collections.abc import Sequence
+from collections import Counter
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import NamedTuple, TypeVarTuple, cast
 
-from sqlalchemy import ColumnElement, Connection, Select, and_, delete, func, or_, select
+from sqlalchemy import ColumnElement, Connection, Select, and_, delete, or_, select
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
@@ -56,14 +57,6 @@ from service.decisions.schemas import (
 from service.decisions.store import Store, StoreUnavailable, database_url, unavailable
 
 
-class DecisionRows(NamedTuple):
-    """One decision as the writer inserts it: the decision's row, then its steps' rows, values ready to bind
-    (service/decisions/bulk_insert.py), made on the request's thread so the writer only sends them."""
-
-    decision: PreparedRow
-    steps: list[PreparedRow]
-
-
 @functools.lru_cache(maxsize=4096)
 def rule_ids_json(rules: tuple[str, ...]) -> str:
     """Rule ids as stored (a JSON list: a step's rules, a decision's rules fired); the same few lists
@@ -71,18 +64,17 @@ def rule_ids_json(rules: tuple[str, ...]) -> str:
     return json.dumps(list(rules))
 
 
-def decision_rows(
+def decision_row(
     decision_id: uuid.UUID,
     response: RecommendationResponse,
     answer_json: str,
     columns: dict[str, object],
-) -> tuple[dict[str, object], list[dict[str, object]]]:
-    """What is stored of one answer: the `decisions` row, then a `decision_steps` row per next step, by
-    column name (each step's `decision_id` is the decision's `id`, added as the rows are prepared).
+) -> dict[str, object]:
+    """What is stored of one answer: its `decisions` row, by column name, its next steps in `steps`.
     `columns` are the decision's columns that come from the request (who, how it was kept). A new column
     is a new key here (and in the migration and models.py)."""
     tenant = response.tenant
-    decision = {
+    return {
         "id": decision_id,
         "ruleset_version": response.ruleset.version,
         "ruleset_sha256": response.ruleset.sha256,
@@ -91,18 +83,53 @@ def decision_rows(
         "tenant": tenant.id if tenant is not None else None,
         "overrides_revision": tenant.overrides_sha256 if tenant is not None else None,
         "rules_fired": rule_ids_json(tuple(response.rules_fired)),
+        # revision 0008: the steps in the decision's own row, not a row each
+        "steps": steps_json(
+            (step.rank, step.code, tuple(reason.rule for reason in step.reasons))
+            for step in response.next_steps
+        ),
         **columns,
     }
-    # No card_uuid: a card is derived from the decision id and the code when needed (revision 0007).
-    steps = [
-        {
-            "rank": step.rank,
-            "code": step.code,
-            "rule_ids": rule_ids_json(tuple(reason.rule for reason in step.reasons)),
-        }
-        for step in response.next_steps
-    ]
-    return decision, steps
+
+
+class StoredStep(NamedTuple):
+    """A next step of a decision as kept in `decisions.steps`: its rank, code and the rules that placed or
+    moved it."""
+
+    rank: int
+    code: str
+    rules: list[str]
+
+
+@functools.lru_cache(maxsize=256)
+def _code_json(code: str) -> str:
+    return json.dumps(code)
+
+
+def steps_json(steps: Iterable[tuple[int, str, tuple[str, ...]]]) -> str:
+    """A decision's steps (rank, code, rule ids), in rank order, as `decisions.steps` keeps them: a JSON list
+    of {"rank", "code", "rules"} objects with no spaces, so `"code":"<code>","rules":` is found in the text
+    only where a step has that code (`step_code_pattern`). Built from cached pieces: each decision pays for
+    its steps here, on the request's thread."""
+    return (
+        "["
+        + ",".join(
+            f'{{"rank":{rank},"code":{_code_json(code)},"rules":{rule_ids_json(rules)}}}'
+            for rank, code, rules in steps
+        )
+        + "]"
+    )
+
+
+def read_steps(stored: str | None) -> list[StoredStep]:
+    """`decisions.steps` read back (NULL only on a row written by hand: no steps)."""
+    return [StoredStep(s["rank"], s["code"], s["rules"]) for s in json.loads(stored or "[]")]
+
+
+def step_code_pattern(code: str) -> str:
+    """The text that `decisions.steps` holds exactly when one of the decision's steps has this code: a
+    code is followed by its rules there, and a rule id never by a colon."""
+    return f'"code":{_code_json(code)},"rules":'
 
 
 def recorded_json(response: RecommendationResponse, decision_id: uuid.UUID) -> str:
@@ -209,11 +236,7 @@ class Filters:
         if self.ruleset_version is not None:
             clauses.append(Decision.ruleset_version == self.ruleset_version)
         if self.code is not None:
-            clauses.append(
-                select(DecisionStep.decision_id)
-                .where(DecisionStep.decision_id == Decision.id, DecisionStep.code == self.code)
-                .exists()
-            )
+            clauses.append(Decision.steps.contains(step_code_pattern(self.code), autoescape=True))
         return clauses
 
 
@@ -282,8 +305,7 @@ class DecisionLog:
         self._fingerprint_key: bytes | None = None
         dialect = store.engine.dialect
         self._decisions = BulkInsert(Decision.metadata.tables[Decision.__tablename__], dialect)
-        self._steps = BulkInsert(Decision.metadata.tables[DecisionStep.__tablename__], dialect)
-        self._writer: GroupCommitter[list[DecisionRows]] = GroupCommitter(store, self._write, "decisions")
+        self._writer: GroupCommitter[list[PreparedRow]] = GroupCommitter(store, self._write, "decisions")
 
     @classmethod
     def from_settings(cls, settings: Settings) -> DecisionLog:
@@ -348,9 +370,9 @@ class DecisionLog:
 
         Blocks until the group it joined has committed; `record_async` is the same for the event loop."""
         client = client_id or self.default_client
-        rows, answer = self._decision(response, body, client, idempotency_key, lang, now)
+        row, answer = self._decision(response, body, client, idempotency_key, lang, now)
         try:
-            self._writer.submit([rows], gate).result()
+            self._writer.submit([row], gate).result()
         except IntegrityError:
             return self._first_answer(client, idempotency_key, body)
         return answer
@@ -366,9 +388,9 @@ class DecisionLog:
     ) -> Answer:
         """`record` without a thread: awaits the group commit. Answer only once this returns."""
         client = client_id or self.default_client
-        rows, answer = self._decision(response, body, client, idempotency_key, lang, None)
+        row, answer = self._decision(response, body, client, idempotency_key, lang, None)
         try:
-            await self._writer.commit([rows], gate)
+            await self._writer.commit([row], gate)
         except IntegrityError:
             return await run_in_threadpool(self._first_answer, client, idempotency_key, body)
         return answer
@@ -390,7 +412,7 @@ class DecisionLog:
         blocks until committed (from a worker thread: the batch runs in one)."""
         client = client_id or self.default_client
         built = [self._decision(response, body, client, None, lang, None) for response, body, lang in answers]
-        self._writer.submit([rows for rows, _ in built], gate).result()
+        self._writer.submit([row for row, _ in built], gate).result()
         return [answer for _, answer in built]
 
     def close(self) -> None:
@@ -398,10 +420,9 @@ class DecisionLog:
         self._writer.close()
         self.store.close()
 
-    def _write(self, connection: Connection, parts: Sequence[list[DecisionRows]]) -> None:
-        """The writer's work for one group: every decision row, then every step row (one statement each)."""
-        self._decisions.execute(connection, [rows.decision for part in parts for rows in part])
-        self._steps.execute(connection, [step for part in parts for rows in part for step in rows.steps])
+    def _write(self, connection: Connection, parts: Sequence[list[PreparedRow]]) -> None:
+        """The writer's work for one group: every decision's row, in one statement."""
+        self._decisions.execute(connection, [row for part in parts for row in part])
 
     def _decision(
         self,
@@ -411,14 +432,14 @@ class DecisionLog:
         idempotency_key: str | None,
         lang: str,
         now: datetime | None,
-    ) -> tuple[DecisionRows, Answer]:
-        """The rows that record one answer, and the answer with its decision_id."""
+    ) -> tuple[PreparedRow, Answer]:
+        """The row that records one answer, and the answer with its decision_id."""
         decision_id = new_decision_id()
         answer_json = recorded_json(response, decision_id)
         # The canonical request is needed only to keep it, hash it, or tell a retry from another request.
         keep = self.request_storage != "none" or idempotency_key is not None
         canonical = canonical_json(body) if keep else ""
-        decision, steps = decision_rows(
+        decision = decision_row(
             decision_id,
             response,
             answer_json,
@@ -433,11 +454,7 @@ class DecisionLog:
                 "request_fingerprint": self._keyed_sha256(canonical) if idempotency_key else None,
             },
         )
-        rows = DecisionRows(
-            self._decisions.prepare(decision),
-            self._steps.prepare_sharing({"decision_id": decision_id}, steps),  # the id converted once
-        )
-        return rows, Answer(answer_json.encode(), lang, decision_id)
+        return self._decisions.prepare(decision), Answer(answer_json.encode(), lang, decision_id)
 
     # -- reading -------------------------------------------------------------------------------------------
 
@@ -470,15 +487,6 @@ class DecisionLog:
         query = query.order_by(Decision.created_at.desc(), Decision.id.desc()).limit(limit + 1)
         with self.store.session() as session:
             decisions = list(session.scalars(query))
-            ids = [d.id for d in decisions[:limit]]
-            rows = session.execute(
-                select(DecisionStep).where(DecisionStep.decision_id.in_(ids)).order_by(DecisionStep.rank)
-            ).scalars()
-            steps: dict[uuid.UUID, list[DecisionStepEntry]] = {}
-            for row in rows:
-                steps.setdefault(row.decision_id, []).append(
-                    DecisionStepEntry(rank=row.rank, code=row.code, rules=json.loads(row.rule_ids))
-                )
         page = decisions[:limit]
         next_cursor = encode_cursor(page[-1].created_at, page[-1].id) if len(decisions) > limit else None
         return DecisionPage(
@@ -488,7 +496,10 @@ class DecisionLog:
                     created_at=as_utc(d.created_at),
                     client_id=d.client_id,
                     ruleset=RulesetRef(version=d.ruleset_version, sha256=d.ruleset_sha256),
-                    next_steps=steps.get(d.id, []),
+                    next_steps=[
+                        DecisionStepEntry(rank=step.rank, code=step.code, rules=step.rules)
+                        for step in read_steps(d.steps)
+                    ],
                     request_storage=cast(RequestStorage, d.request_storage),
                     request_sha256=d.request_hash,
                     request=json.loads(d.request_json) if d.request_json else None,
@@ -504,32 +515,26 @@ class DecisionLog:
         """How often each step was recommended, at which rank, and what people said about it."""
         where = filters.where()
         with self.store.session() as session:
-            total = session.scalar(select(func.count()).select_from(Decision).where(*where)) or 0
-            ranks = session.execute(
-                select(DecisionStep.code, DecisionStep.rank, func.count())
-                .join(Decision, Decision.id == DecisionStep.decision_id)
-                .where(*where)
-                .group_by(DecisionStep.code, DecisionStep.rank)
-            ).all()
-            outcomes = session.execute(
-                select(StepFeedback.step_code, StepFeedback.outcome, func.count())
+            decisions = session.execute(select(Decision.id, Decision.steps).where(*where)).all()
+            rated = session.execute(
+                select(StepFeedback.decision_id, StepFeedback.step_code, StepFeedback.outcome)
                 .join(Decision, Decision.id == StepFeedback.decision_id)
                 .where(*where)
-                .group_by(StepFeedback.step_code, StepFeedback.outcome)
             ).all()
+        placed = [(decision_id, step) for decision_id, steps in decisions for step in read_steps(steps)]
+        ranks = Counter((step.code, step.rank) for _, step in placed)
         by_rank: dict[str, list[RankCount]] = {}
-        for code, rank, count in sorted(ranks, key=lambda r: (r[0], r[1])):
+        for (code, rank), count in sorted(ranks.items()):
             by_rank.setdefault(code, []).append(RankCount(rank=rank, count=count))
         feedback: dict[str, FeedbackCounts] = {}
-        for code, outcome, count in outcomes:
+        for (code, outcome), count in Counter((code, outcome) for _, code, outcome in rated).items():
             if outcome in OUTCOMES:
                 setattr(feedback.setdefault(code, FeedbackCounts()), outcome, count)
-        rules = self._rule_report(where)
-        rules = with_fired(rules, self._fired_counts(where))
+        rules = with_fired(_rule_report(placed, rated), self._fired_counts(where))
         known = [c for c in step_codes if c in by_rank or c in feedback]
         known += sorted((set(by_rank) | set(feedback)) - set(step_codes))
         return DecisionReport(
-            decisions=total,
+            decisions=len(decisions),
             since=filters.since,
             until=filters.until,
             ruleset_version=filters.ruleset_version,
@@ -545,38 +550,6 @@ class DecisionLog:
             ],
             rules=rules,
         )
-
-    def _rule_report(self, where: list[ColumnElement[bool]]) -> list[RuleReport]:
-        """Per rule: the decisions and steps it placed or moved, and the feedback on those steps."""
-        with self.store.session() as session:
-            placed = session.execute(
-                select(DecisionStep.decision_id, DecisionStep.code, DecisionStep.rule_ids)
-                .join(Decision, Decision.id == DecisionStep.decision_id)
-                .where(*where)
-            ).all()
-            rated = session.execute(
-                select(StepFeedback.decision_id, StepFeedback.step_code, StepFeedback.outcome)
-                .join(Decision, Decision.id == StepFeedback.decision_id)
-                .where(*where)
-            ).all()
-        outcomes: dict[tuple[uuid.UUID, str], list[str]] = {}
-        for decision_id, code, outcome in rated:
-            if outcome in OUTCOMES:
-                outcomes.setdefault((decision_id, code), []).append(outcome)
-        decisions: dict[str, set[uuid.UUID]] = {}
-        steps: dict[str, int] = {}
-        feedback: dict[str, FeedbackCounts] = {}
-        for decision_id, code, rule_ids in placed:
-            for rule in json.loads(rule_ids):
-                decisions.setdefault(rule, set()).add(decision_id)
-                steps[rule] = steps.get(rule, 0) + 1
-                counts = feedback.setdefault(rule, FeedbackCounts())
-                for outcome in outcomes.get((decision_id, code), []):
-                    setattr(counts, outcome, getattr(counts, outcome) + 1)
-        return [
-            RuleReport(rule=rule, decisions=len(decisions[rule]), steps=steps[rule], feedback=feedback[rule])
-            for rule in sorted(steps, key=lambda r: (-steps[r], r))
-        ]
 
     def _fired_counts(self, where: list[ColumnElement[bool]]) -> dict[str, int]:
         """Per rule, the decisions in which it fired (from `rules_fired`; decisions before 0005 have none)."""
@@ -606,10 +579,7 @@ class DecisionLog:
             decision = session.get(Decision, decision_id)
             if decision is None or (owner is not None and decision.client_id != owner):
                 raise DecisionNotFound
-            codes = set(
-                session.scalars(select(DecisionStep.code).where(DecisionStep.decision_id == decision_id))
-            )
-            if str(feedback.step_code) not in codes:
+            if str(feedback.step_code) not in {step.code for step in read_steps(decision.steps)}:
                 raise StepNotInDecision
             at = as_utc(now or utcnow())
             reason = feedback.reason_code.value if feedback.reason_code else None
@@ -706,6 +676,30 @@ class DecisionLog:
         return int(decisions.rowcount), int(feedback.rowcount)  # type: ignore[attr-defined]
 
 
+def _rule_report(
+    placed: Sequence[tuple[uuid.UUID, StoredStep]], rated: Sequence[tuple[uuid.UUID, str, str]]
+) -> list[RuleReport]:
+    """Per rule: the decisions and steps it placed or moved, and the feedback on those steps."""
+    outcomes: dict[tuple[uuid.UUID, str], list[str]] = {}
+    for decision_id, code, outcome in rated:
+        if outcome in OUTCOMES:
+            outcomes.setdefault((decision_id, code), []).append(outcome)
+    decisions: dict[str, set[uuid.UUID]] = {}
+    steps: dict[str, int] = {}
+    feedback: dict[str, FeedbackCounts] = {}
+    for decision_id, step in placed:
+        for rule in step.rules:
+            decisions.setdefault(rule, set()).add(decision_id)
+            steps[rule] = steps.get(rule, 0) + 1
+            counts = feedback.setdefault(rule, FeedbackCounts())
+            for outcome in outcomes.get((decision_id, step.code), []):
+                setattr(counts, outcome, getattr(counts, outcome) + 1)
+    return [
+        RuleReport(rule=rule, decisions=len(decisions[rule]), steps=steps[rule], feedback=feedback[rule])
+        for rule in sorted(steps, key=lambda r: (-steps[r], r))
+    ]
+
+
 Columns = TypeVarTuple("Columns")
 
 
@@ -725,10 +719,14 @@ def _cards_by_time(
     found: dict[uuid.UUID, tuple[uuid.UUID, str]] = {}
     for millisecond in {card.int >> 80 for card in cards if card.version == 8}:
         first, last = uuid.UUID(int=millisecond << 80), uuid.UUID(int=((millisecond + 1) << 80) - 1)
-        query = select(DecisionStep.decision_id, DecisionStep.code).where(
-            DecisionStep.decision_id.between(first, last)
-        )
-        for decision_id, code in session.execute(_owned_by(query, owner)).all():
-            if decision_id.version == 7 and (card := card_uuid(decision_id, code)) in cards:
-                found[card] = (decision_id, code)
+        query = select(Decision.id, Decision.steps).where(Decision.id.between(first, last))
+        if owner is not None:
+            query = query.where(Decision.client_id == owner)
+        for decision_id, steps in session.execute(query).all():
+            if decision_id.version != 7:
+                continue
+            codes = [step.code for step in read_steps(steps)]
+            for card, code in zip(card_uuids(decision_id, codes), codes, strict=True):
+                if card in cards:
+                    found[card] = (decision_id, code)
     return found

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from sqlalchemy import insert, select
 
 from service.decisions.bulk_insert import BulkInsert
-from service.decisions.models import Decision, DecisionStep
+from service.decisions.models import Decision
 from service.decisions.service import DecisionLog
 
 
@@ -56,26 +56,3 @@ def test_rows_split_over_several_statements_read_back_as_sqlalchemy_writes_them(
     # the same form in the store itself (SQLite keeps text), not only once SQLAlchemy has read it back
     for mine, sqlalchemys in zip(ours, theirs, strict=True):
         assert raw[bulk.prepare(mine).values[0]] == raw[bulk.prepare(sqlalchemys).values[0]]
-
-
-def test_rows_sharing_values_read_back_as_rows_prepared_one_by_one(decision_log: DecisionLog) -> None:
-    """A decision's steps share its id: converted once (`prepare_sharing`), stored as `prepare` stores it."""
-    decisions = Decision.metadata.tables[Decision.__tablename__]
-    steps = Decision.metadata.tables[DecisionStep.__tablename__]
-    engine = decision_log.store.engine
-    ids = [uuid.uuid4(), uuid.uuid4()]
-    shared, single = BulkInsert(steps, engine.dialect), BulkInsert(steps, engine.dialect)
-    own = [{"rank": rank, "code": f"step {rank}", "rule_ids": "[]"} for rank in (1, 2, 3)]
-    with engine.begin() as connection:
-        connection.execute(insert(decisions), [{**decision(n, "ours"), "id": ids[n]} for n in (0, 1)])
-        shared.execute(connection, shared.prepare_sharing({"decision_id": ids[0]}, own))
-        single.execute(connection, [single.prepare({"decision_id": ids[1], **row}) for row in own])
-        assert shared.prepare_sharing({"decision_id": ids[0]}, []) == []
-    with engine.connect() as connection:
-        raw = connection.exec_driver_sql("SELECT decision_id, rank, code FROM decision_steps").all()
-        read = connection.execute(select(steps.c.decision_id, steps.c.rank, steps.c.code)).all()
-    assert sorted(read, key=lambda r: (ids.index(r[0]), r[1])) == [
-        (decision_id, rank, f"step {rank}") for decision_id in ids for rank in (1, 2, 3)
-    ]
-    # in the store itself, each id is kept in one form whichever way its rows were prepared
-    assert len({type(decision_id) for decision_id, _, _ in raw}) == 1 and len({d for d, _, _ in raw}) == 2

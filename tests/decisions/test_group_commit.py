@@ -19,6 +19,7 @@ from sqlalchemy import Connection
 from service.config import get_settings
 from service.core.models import RecommendationResponse
 from service.core.rulebook import RuleBook
+from service.decisions.bulk_insert import PreparedRow
 from service.decisions.exceptions import IdempotencyConflict
 from service.decisions.group_commit import (
     DEFAULT_SWITCH_INTERVAL_S,
@@ -27,7 +28,7 @@ from service.decisions.group_commit import (
     CommitGate,
 )
 from service.decisions.schemas import RecordedRecommendation
-from service.decisions.service import Answer, DecisionLog, DecisionRows, Filters, recorded_json
+from service.decisions.service import Answer, DecisionLog, Filters, recorded_json
 from tests.support.bodies import opinion
 
 BODY = {"opinions": [opinion(), opinion(modalities=("chemotherapy",))]}
@@ -48,7 +49,7 @@ def writer_held(log: DecisionLog) -> Iterator[tuple[threading.Event, threading.E
     release, entered = threading.Event(), threading.Event()
     write = log._writer._write
 
-    def held(connection: Connection, parts: Sequence[list[DecisionRows]]) -> None:
+    def held(connection: Connection, parts: Sequence[list[PreparedRow]]) -> None:
         if not release.is_set():
             entered.set()
             assert release.wait(WAIT_S)

@@ -12,12 +12,12 @@ from sqlalchemy import insert, inspect, select, text
 
 from service.decisions.migrate import downgrade, upgrade
 from service.decisions.models import Base, Decision, DecisionStep, StepFeedback
-from service.decisions.service import card_uuid
+from service.decisions.service import StoredStep, card_uuid, read_steps, steps_json
 from service.decisions.store import Store
 from tests.storage import BACKENDS
 
-HEAD = "0007_derived_cards_not_stored"
-PREVIOUS = "0006_drop_step_code_index"
+HEAD = "0008_steps_in_decision_row"
+PREVIOUS = "0007_derived_cards_not_stored"
 OLDER = [
     "0001_decisions",
     "0002_feedback",
@@ -25,6 +25,7 @@ OLDER = [
     "0004_deployment_secret",
     "0005_tenants_and_rules_fired",
     "0006_drop_step_code_index",
+    "0007_derived_cards_not_stored",
 ]
 pytestmark = pytest.mark.parametrize("empty_url", BACKENDS, indirect=True)
 
@@ -38,8 +39,9 @@ def revision(url: str) -> str | None:
         store.close()
 
 
-def insert_decision(url: str) -> uuid.UUID:
-    """A decision with one step, in the columns that revision 0001 already has."""
+def insert_decision(url: str, steps_in_row: bool = False) -> uuid.UUID:
+    """A decision with one step: in the columns that revision 0001 already has, or as the code writes it
+    since revision 0008 (`steps_in_row`)."""
     decision_id = uuid.uuid4()
     store = Store(url)
     try:
@@ -53,13 +55,15 @@ def insert_decision(url: str) -> uuid.UUID:
                     ruleset_sha256="0" * 64,
                     request_storage="none",
                     response_json="{}",
+                    **({"steps": steps_json([(1, "joint_review", ())])} if steps_in_row else {}),
                 )
             )
-            session.execute(
-                insert(DecisionStep).values(
-                    decision_id=decision_id, rank=1, code="joint_review", rule_ids="[]"
+            if not steps_in_row:
+                session.execute(
+                    insert(DecisionStep).values(
+                        decision_id=decision_id, rank=1, code="joint_review", rule_ids="[]"
+                    )
                 )
-            )
     finally:
         store.close()
     return decision_id
@@ -84,6 +88,18 @@ def stored_cards(url: str) -> set[tuple[uuid.UUID, uuid.UUID | None]]:
         store.close()
 
 
+def steps_of(url: str, decision_id: uuid.UUID) -> list[StoredStep]:
+    store = Store(url)
+    try:
+        with store.session() as session:
+            return read_steps(session.scalar(select(Decision.steps).where(Decision.id == decision_id)))
+    finally:
+        store.close()
+
+
+JOINT_REVIEW = [StoredStep(rank=1, code="joint_review", rules=[])]
+
+
 def test_an_empty_database_upgrades_to_exactly_the_models(empty_url: str) -> None:
     assert revision(empty_url) is None
     upgrade(empty_url)
@@ -106,8 +122,10 @@ def test_a_database_at_an_earlier_revision_upgrades_with_its_data(empty_url: str
     kept = insert_decision(empty_url)
     upgrade(empty_url)
     assert revision(empty_url) == HEAD
-    assert count(empty_url, "decisions") == 1 and count(empty_url, "decision_steps") == 1
-    assert count(empty_url, "feedback") == 0
+    assert count(empty_url, "decisions") == 1 and count(empty_url, "feedback") == 0
+    # revision 0008: the step is in the decision's row; a row of its own stays only with a stored card
+    assert steps_of(empty_url, kept) == JOINT_REVIEW
+    assert {card is None for _, card in stored_cards(empty_url)} <= {False}
     store = Store(empty_url)
     try:
         with store.session() as session:
@@ -121,8 +139,8 @@ def test_a_database_at_an_earlier_revision_upgrades_with_its_data(empty_url: str
 
 def test_one_step_down_and_up_again_keeps_the_decisions(empty_url: str) -> None:
     upgrade(empty_url)
-    plain = insert_decision(empty_url)
-    with_feedback = insert_decision(empty_url)
+    plain = insert_decision(empty_url, steps_in_row=True)
+    with_feedback = insert_decision(empty_url, steps_in_row=True)
     store = Store(empty_url)
     try:
         with store.session() as session:
@@ -142,14 +160,19 @@ def test_one_step_down_and_up_again_keeps_the_decisions(empty_url: str) -> None:
         store.close()
     downgrade(empty_url, "-1")
     assert revision(empty_url) == PREVIOUS
+    # the code before 0008 reads steps from their own rows, with no card stored since 0007
+    assert stored_cards(empty_url) == {(plain, None), (with_feedback, None)}
+    downgrade(empty_url, "-1")
     # the code before 0007 finds a card only by its stored uuid: each step gets the one it was shown with
     assert stored_cards(empty_url) == {
         (decision_id, card_uuid(decision_id, "joint_review")) for decision_id in (plain, with_feedback)
     }
     upgrade(empty_url)
     assert revision(empty_url) == HEAD
-    assert count(empty_url, "decisions") == 2 and count(empty_url, "decision_steps") == 2
-    assert count(empty_url, "feedback") == 1
+    assert count(empty_url, "decisions") == 2 and count(empty_url, "feedback") == 1
+    assert steps_of(empty_url, plain) == steps_of(empty_url, with_feedback) == JOINT_REVIEW
+    # those cards are stored now, so their rows stay for feedback to find them
+    assert count(empty_url, "decision_steps") == 2
 
 
 def test_replicas_starting_together_migrate_once(empty_url: str) -> None:

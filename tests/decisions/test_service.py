@@ -211,7 +211,7 @@ def test_cards_of_a_new_decision_are_found_by_feedback_without_being_stored(
     kept = decision_log.record(answer, RAW, client_id="portal-a")
     other = decision_log.record(answer, RAW, client_id="portal-b")  # most likely the same millisecond
     assert kept.decision_id is not None and other.decision_id is not None
-    assert set(stored_cards(decision_log, kept.decision_id)) == {None}
+    assert stored_cards(decision_log, kept.decision_id) == []  # no row of its own (revision 0008)
     codes = [step.code for step in answer.next_steps]
     cards = [str(card_uuid(kept.decision_id, code)) for code in codes]
     entries = [helpful(card) for card in cards]
@@ -223,6 +223,27 @@ def test_cards_of_a_new_decision_are_found_by_feedback_without_being_stored(
     report = {step.code: step for step in decision_log.report(Filters(client_id="portal-a"), codes).steps}
     assert {code: report[code].feedback.helpful for code in codes} == dict.fromkeys(codes, 1)
     assert decision_log.report(Filters(client_id="portal-b"), codes).steps[0].feedback.helpful == 0
+
+
+def test_the_step_code_filter_finds_a_code_whole_and_nothing_else(
+    decision_log: DecisionLog, answer: RecommendationResponse
+) -> None:
+    """Revision 0008: the filter searches the steps kept in the decision's own row. A code matches only a
+    step with that code: not part of another code, not a rule id, not a LIKE pattern."""
+    kept = decision_log.record(answer, RAW)
+    codes = [step.code for step in answer.next_steps]
+
+    def found(code: str) -> list[uuid.UUID]:
+        return [decision.id for decision in decision_log.page(Filters(code=code)).decisions]
+
+    for code in codes:
+        assert found(code) == [kept.decision_id]
+    absent = [code for code in RULES.catalog.step_codes if code not in codes]
+    rule_ids = {reason.rule for step in answer.next_steps for reason in step.reasons} - set(codes)
+    near = [code[:-1] for code in codes] + [code.replace("_", "%") for code in codes] + ["%", "_"]
+    assert absent and rule_ids
+    for other in [*absent, *rule_ids, *near]:
+        assert found(other) == [], other
 
 
 def test_a_card_stored_before_revision_0007_is_still_found(
