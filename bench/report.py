@@ -285,6 +285,26 @@ def store_history(history: dict[str, Any]) -> list[str]:
         "query that reads steps (the code filter, the report, feedback) and needs a migration that moves "
         "the rows already stored.",
         "",
+        "Measured again on 2026-11-28 from 05:00 UTC, on 2 cores of an AMD EPYC (store off 895-1,076 "
+        "req/s from one minute to the next, and 1,440-2,240 us of CPU per request):",
+        "",
+        "- A decision's steps are one value in its own row (migration 0008: `decisions.steps`, a JSON "
+        "list), not ten rows of decision_steps, each with its primary-key entry and, on PostgreSQL, its "
+        "foreign-key check. The code filter searches that text, and the report counts ranks and rules "
+        "from it. In process, alternating with the code before (2,000 decisions in groups of six, three "
+        "pairs): the PostgreSQL server's CPU per decision 170-230 us before, 100-130 after; the decision's "
+        "row on the request's thread 54-55 us before, 48-50 after. Under load, four runs of each in the "
+        "order before, after, after, before, twice (`python -m bench.store_bench --duration 10 --rounds "
+        "3`, 05:22-05:47 UTC): the PostgreSQL server's CPU per request 192-247 us before and 130-161 "
+        "after (second series). The throughput ratios moved less than the machine did: SQLite 0.787-0.883 "
+        "of store off before (median 0.823), 0.744-0.871 after (0.817); PostgreSQL 0.732-0.813 before "
+        "(0.762), 0.724-0.868 after (0.78).",
+        "- Two runs of `python -m bench.store_bench` with its defaults (4 rounds) on this code: at 06:06 "
+        "UTC SQLite 0.9 and PostgreSQL 0.831 of store off (median of the rounds), in rounds whose store "
+        "off went from 656 to 1,257 req/s, so its half load (628.7/s) overran the slower minutes (p99 626 "
+        "ms); at 06:16 UTC 0.814 and 0.81, the run shown above. PostgreSQL's own CPU per request in "
+        "these eight rounds: 137-195 us.",
+        "",
     ]
 
 
