@@ -22,7 +22,7 @@ from typing import NamedTuple, TypeVarTuple, cast
 
 from sqlalchemy import ColumnElement, Connection, Select, and_, delete, or_, select
 from sqlalchemy.exc import DBAPIError, IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defer
 from starlette.concurrency import run_in_threadpool
 
 from service.config import Settings
@@ -478,7 +478,12 @@ class DecisionLog:
 
     def page(self, filters: Filters, limit: int = 50, cursor: str | None = None) -> DecisionPage:
         """Newest first, keyset-paginated on (created_at, id): stable while decisions are added."""
-        query: Select[Decision] = select(Decision).where(*filters.where())
+        # Not the answers (12 KB each): the list shows none of them.
+        query: Select[Decision] = (
+            select(Decision)
+            .options(defer(Decision.response_json), defer(Decision.rules_fired))
+            .where(*filters.where())
+        )
         if cursor is not None:
             at, last_id = decode_cursor(cursor)
             query = query.where(
