@@ -520,13 +520,15 @@ class DecisionLog:
         """How often each step was recommended, at which rank, and what people said about it."""
         where = filters.where()
         with self.store.session() as session:
-            decisions = session.execute(select(Decision.id, Decision.steps).where(*where)).all()
+            decisions = session.execute(
+                select(Decision.id, Decision.steps, Decision.rules_fired).where(*where)
+            ).all()
             rated = session.execute(
                 select(StepFeedback.decision_id, StepFeedback.step_code, StepFeedback.outcome)
                 .join(Decision, Decision.id == StepFeedback.decision_id)
                 .where(*where)
             ).all()
-        placed = [(decision_id, step) for decision_id, steps in decisions for step in read_steps(steps)]
+        placed = [(decision_id, step) for decision_id, steps, _ in decisions for step in read_steps(steps)]
         ranks = Counter((step.code, step.rank) for _, step in placed)
         by_rank: dict[str, list[RankCount]] = {}
         for (code, rank), count in sorted(ranks.items()):
@@ -535,7 +537,7 @@ class DecisionLog:
         for (code, outcome), count in Counter((code, outcome) for _, code, outcome in rated).items():
             if outcome in OUTCOMES:
                 setattr(feedback.setdefault(code, FeedbackCounts()), outcome, count)
-        rules = with_fired(_rule_report(placed, rated), self._fired_counts(where))
+        rules = with_fired(_rule_report(placed, rated), _fired_counts(fired for _, _, fired in decisions))
         known = [c for c in step_codes if c in by_rank or c in feedback]
         known += sorted((set(by_rank) | set(feedback)) - set(step_codes))
         return DecisionReport(
@@ -555,18 +557,6 @@ class DecisionLog:
             ],
             rules=rules,
         )
-
-    def _fired_counts(self, where: list[ColumnElement[bool]]) -> dict[str, int]:
-        """Per rule, the decisions in which it fired (from `rules_fired`; decisions before 0005 have none)."""
-        with self.store.session() as session:
-            lists = session.scalars(
-                select(Decision.rules_fired).where(*where, Decision.rules_fired.is_not(None))
-            ).all()
-        fired: dict[str, int] = {}
-        for listed in lists:
-            for rule in set(json.loads(listed or "[]")):
-                fired[rule] = fired.get(rule, 0) + 1
-        return fired
 
     # -- feedback ------------------------------------------------------------------------------------------
 
@@ -703,6 +693,15 @@ def _rule_report(
         RuleReport(rule=rule, decisions=len(decisions[rule]), steps=steps[rule], feedback=feedback[rule])
         for rule in sorted(steps, key=lambda r: (-steps[r], r))
     ]
+
+
+def _fired_counts(rules_fired: Iterable[str | None]) -> dict[str, int]:
+    """Per rule, the decisions in which it fired (from `rules_fired`; decisions before 0005 have none)."""
+    fired: dict[str, int] = {}
+    for listed in rules_fired:
+        for rule in set(json.loads(listed or "[]")):
+            fired[rule] = fired.get(rule, 0) + 1
+    return fired
 
 
 Columns = TypeVarTuple("Columns")
