@@ -63,6 +63,14 @@ def writer_held(log: DecisionLog) -> Iterator[tuple[threading.Event, threading.E
         log._writer._write = write
 
 
+def writer_waits_for_work(log: DecisionLog) -> None:
+    """Until the writer thread waits on its condition for parts (its last group fully done)."""
+    deadline = time.monotonic() + WAIT_S
+    while not log._writer._ready._waiters:  # type: ignore[attr-defined]
+        assert time.monotonic() < deadline
+        time.sleep(0.001)
+
+
 def decision_ids(log: DecisionLog) -> set[str]:
     return {str(d.id) for d in log.page(Filters(), limit=500).decisions}
 
@@ -202,7 +210,8 @@ def test_requests_reaching_their_commit_in_one_pass_of_the_event_loop_share_one_
     async def requests() -> list[Answer]:
         return list(await asyncio.gather(*(decision_log.record_async(answer, RAW) for _ in range(12))))
 
-    first = decision_log.record(answer, RAW)  # the writer thread is running, and waits for work
+    first = decision_log.record(answer, RAW)  # the writer thread is running
+    writer_waits_for_work(decision_log)  # not still finishing that group, when it would take a part of these
     before = decision_log._writer.groups
     stored = asyncio.run(requests())
     assert decision_log._writer.groups - before == 1
